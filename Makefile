@@ -1,0 +1,57 @@
+# Passgate: `make run` serves the demo org; `make test` runs the suite, lint and type checks.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+PORT ?= 8000
+# Without DATABASE_URL, commands run inside an embedded PostgreSQL (data under .data/).
+WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
+DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT)
+
+.PHONY: run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(WITH_DB) $(MAKE) --no-print-directory serve
+
+serve:
+	$(DEV_ENV) $(PY) manage.py migrate_schemas --executor=multiprocessing -v 0
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: $(STAMP)
+	$(PY) -m celery -A config worker --beat --scheduler tenant_schemas_celery.scheduler:TenantAwareScheduler -l info
+
+test: $(STAMP) lint typecheck
+	$(WITH_DB) $(MAKE) --no-print-directory migrations-check pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy .
+
+migrations-check:
+	PASSGATE_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench-tenants: $(STAMP)
+	$(WITH_DB) $(PY) -m benchmarks.tenants
+
+bench: $(STAMP)
+	$(WITH_DB) $(PY) -m benchmarks.ceremonies
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Creating and finding an organisation's users: shared by the CLI, portal and API."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+
+MAX_NAME = 254
+
+
+def _clean_email(email: str) -> str:
+    email = email.strip().lower()
+    if not email or len(email) > MAX_NAME or any(c.isspace() for c in email):
+        raise AuthError.of(
+            "invalid_request",
+            "The email or name must be 1-254 characters without spaces.",
+            field="email",
+        )
+    return email
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    role: str = User.Role.MEMBER,
+    external_id: str | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a user in the current organisation's schema; refuses duplicates and weak passwords."""
+    email = _clean_email(email)
+    if role not in User.Role.values:
+        raise AuthError.of(
+            "invalid_request", f"Unknown role {role!r}: use admin or member.", field="role"
+        )
+    if external_id is not None and not (0 < len(external_id) <= 200):
+        raise AuthError.of(
+            "invalid_request", "The external id must be 1-200 characters.", field="external_id"
+        )
+    if User.objects.filter(email=email).exists():
+        raise AuthError.of(
+            "invalid_request", f"A user with the email {email!r} already exists.", field="email"
+        )
+    if external_id and User.objects.filter(external_id=external_id).exists():
+        raise AuthError.of(
+            "invalid_request",
+            f"A user with the external id {external_id!r} already exists.",
+            field="external_id",
+        )
+    if password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise AuthError.of(
+                "invalid_request", " ".join(exc.messages), field="password"
+            ) from None
+    extra = {"external_id": external_id} if external_id else {}
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email, password, role=role, display_name=display_name.strip(), **extra
+            )
+    except IntegrityError:
+        raise AuthError.of(
+            "invalid_request", "That user was created meanwhile.", field="email"
+        ) from None
+
+
+def user_by_external_id(external_id: str) -> User | None:
+    return User.objects.filter(external_id=external_id).first()

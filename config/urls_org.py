@@ -1,0 +1,10 @@
+"""An organisation's host: ceremonies, REST API, portal and end-user pages."""
+
+from django.urls import path
+
+from tenants.health import healthz, readyz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+]

@@ -1,0 +1,15 @@
+"""The platform host: probes, API docs and the staff admin. No organisation endpoints."""
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from tenants.health import healthz, readyz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/schema", SpectacularAPIView.as_view(urlconf="config.urls_org"), name="schema"),
+    path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+]

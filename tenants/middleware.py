@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants.context import platform_tenant, use_public_schema, use_tenant
+from tenants.selectors import org_for_host
+
+
+def problem_not_found(detail: str) -> HttpResponse:
+    body = {"type": "about:blank", "title": "Not found", "status": 404, "code": "not_found"}
+    return JsonResponse(
+        {**body, "detail": detail}, status=404, content_type="application/problem+json"
+    )
+
+
+class OrgRoutingMiddleware(TenantMainMiddleware):
+    """Chooses the schema from the Host: platform hosts, known org hosts, else a 404 problem.
+
+    Unlike django-tenants' own middleware, the host lookup is cached, and an unknown host
+    never falls back to the platform site or to any organisation.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        super().__init__(get_response)
+        self.platform_hosts = frozenset(settings.PLATFORM_HOSTS)
+        self.ttl: int = settings.TENANT_CACHE_SECONDS
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        use_public_schema()
+        try:
+            hostname = request.get_host().rsplit(":", 1)[0].lower()
+        except DisallowedHost:
+            return problem_not_found("This host is not served here.")
+        if hostname.startswith("[") or hostname in self.platform_hosts:
+            tenant = platform_tenant()
+        else:
+            org = org_for_host(hostname, ttl=self.ttl)
+            if org is None:
+                return problem_not_found(f"No organisation is served at {hostname}.")
+            tenant = org
+        tenant.domain_url = hostname
+        request.tenant = tenant  # type: ignore[attr-defined]
+        use_tenant(tenant)
+        self.setup_url_routing(request)
+        return None

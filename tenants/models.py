@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+# Lower-case letters, digits and single hyphens; starts with a letter. The schema name is
+# derived from it, so this also keeps schema names safe to quote.
+SLUG_RE = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,39}$"
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "app", "platform", "public", "static", "www", "mail", "status", "docs"}
+)
+
+
+class Organisation(TenantMixin):
+    slug = models.SlugField(max_length=40, unique=True, validators=[RegexValidator(SLUG_RE)])
+    name = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are created explicitly by tenants.services.org_create, which validates first.
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Domain(DomainMixin):
+    def __str__(self) -> str:
+        return str(self.domain)

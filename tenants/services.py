@@ -1,0 +1,85 @@
+"""Creating organisations and their hostnames: the one path for CLI, admin and tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from tenants.hosts import default_host, is_valid_hostname, origin_for_host
+from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Organisation
+
+
+class OrgError(ValueError):
+    """Bad input for an organisation operation; the message is one line for people."""
+
+
+@dataclass(frozen=True)
+class CreatedOrg:
+    org: Organisation
+    primary_host: str
+    primary_url: str
+
+
+def schema_for_slug(slug: str) -> str:
+    # Slugs hold no underscore, so replacing hyphens keeps the mapping one-to-one.
+    return "org_" + slug.replace("-", "_")
+
+
+def _validate_slug(slug: str) -> None:
+    if not re.match(SLUG_RE, slug):
+        raise OrgError(
+            f"Invalid slug {slug!r}: use 2-40 lower-case letters, digits and single hyphens, "
+            "starting with a letter."
+        )
+    if slug in RESERVED_SLUGS:
+        raise OrgError(f"The slug {slug!r} is reserved.")
+    if Organisation.objects.filter(slug=slug).exists():
+        raise OrgError(f"An organisation with the slug {slug!r} already exists.")
+
+
+def _validate_hosts(hosts: Sequence[str]) -> None:
+    for host in hosts:
+        if not is_valid_hostname(host):
+            raise OrgError(f"Invalid hostname {host!r}: use a lower-case DNS name without port.")
+        if host in settings.PLATFORM_HOSTS:
+            raise OrgError(f"The hostname {host!r} belongs to the platform.")
+    taken = list(Domain.objects.filter(domain__in=hosts).values_list("domain", flat=True))
+    if taken:
+        raise OrgError(f"The hostname {taken[0]!r} is already used by another organisation.")
+
+
+def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedOrg:
+    """Create an organisation: its schema (migrated), its primary host and any extra hosts.
+
+    Everything is validated before the schema is made; if anything fails afterwards the
+    organisation row and schema are dropped again, so nothing is left half-created.
+    """
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise OrgError("The organisation name must be 1-200 characters.")
+    _validate_slug(slug)
+    primary = default_host(slug)
+    hosts = list(dict.fromkeys([primary, *(d.strip().lower() for d in domains)]))
+    _validate_hosts(hosts)
+
+    org = Organisation(schema_name=schema_for_slug(slug), slug=slug, name=name)
+    try:
+        org.save(verbosity=0)  # creates and migrates the schema, or cleans up and raises
+    except IntegrityError:
+        raise OrgError(f"An organisation with the slug {slug!r} already exists.") from None
+    try:
+        with transaction.atomic():
+            for host in hosts:  # one save each: post_save empties the routing cache
+                Domain.objects.create(domain=host, tenant=org, is_primary=host == primary)
+    except IntegrityError:
+        org.delete(force_drop=True)
+        raise OrgError("One of the hostnames was taken meanwhile; nothing was created.") from None
+    return CreatedOrg(org=org, primary_host=primary, primary_url=origin_for_host(primary))
+
+
+def org_delete(org: Organisation) -> None:
+    org.delete(force_drop=True)
