@@ -6,7 +6,6 @@ import secrets
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 
 
@@ -34,7 +33,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser):
+    """A person of one organisation (or, in the public schema, a platform staff member).
+
+    No Django groups or permissions: org roles are admin/member, and leaving
+    ``django.contrib.auth`` out of the org schemas makes creating an organisation fast.
+    """
+
     class Role(models.TextChoices):
         ADMIN = "admin"
         MEMBER = "member"
@@ -47,6 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     # Platform staff only: meaningful in the public schema, where Django admin runs.
     is_staff = models.BooleanField(default=False)
+    is_superuser = models.BooleanField(default=False)
     passkey_enrolment_required = models.BooleanField(default=False)
     webauthn_user_handle = models.BinaryField(max_length=64, unique=True, default=new_user_handle)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,6 +72,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_org_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    # Django admin asks these; platform superusers may do everything, nobody else anything.
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_active and self.is_superuser
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_superuser
 
 
 class AuthSettings(models.Model):

@@ -55,9 +55,8 @@ SHARED_APPS = [
     "portal",
     "frontend",
 ]
+# Kept short on purpose: every migration here is replayed for each new organisation.
 TENANT_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
     "django.contrib.sessions",
     "auth_methods",
     "api",

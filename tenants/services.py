@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from tenants.context import use_public_schema
 from tenants.hosts import default_host, is_valid_hostname, origin_for_host
 from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Organisation
 
@@ -67,6 +68,7 @@ def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedO
     _validate_hosts(hosts)
 
     org = Organisation(schema_name=schema_for_slug(slug), slug=slug, name=name)
+    use_public_schema()  # django-tenants creates schemas only from the public schema
     try:
         org.save(verbosity=0)  # creates and migrates the schema, or cleans up and raises
     except IntegrityError:
