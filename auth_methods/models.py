@@ -171,6 +171,20 @@ class AuditEvent(models.Model):
         return f"{self.action} {self.outcome}"
 
 
+class TotpDevice(models.Model):
+    """A user's authenticator app: the seed is encrypted at rest (auth_methods.crypto)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    secret_encrypted = models.BinaryField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code is accepted once, and never an older one.
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
+
 class SigningKey(models.Model):
     """An ES256 key for sign-in tokens; the private half is encrypted at rest."""
 

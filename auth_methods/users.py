@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 
@@ -72,3 +75,47 @@ def user_create(
 
 def user_by_external_id(external_id: str) -> User | None:
     return User.objects.filter(external_id=external_id).first()
+
+
+USER_EDITABLE = {"active": bool, "passkey_enrolment_required": bool, "display_name": str}
+
+
+def user_update(*, actor: Actor, user: User, changes: Mapping[str, object]) -> User:
+    """Admin changes to a user: all or nothing, audited with before and after."""
+    for name, value in changes.items():
+        kind = USER_EDITABLE.get(name)
+        if kind is None:
+            raise AuthError.of(
+                "invalid_request", f"{name}: unknown or read-only field.", field=name
+            )
+        if not isinstance(value, kind) or (kind is str and len(str(value)) > 200):
+            raise AuthError.of("invalid_request", f"{name}: must be a {kind.__name__}.", field=name)
+    fields = {"active": "is_active"}
+    before = {n: getattr(user, fields.get(n, n)) for n in changes}
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(
+                user, fields.get(name, name), value.strip() if isinstance(value, str) else value
+            )
+        user.save(update_fields=[fields.get(n, n) for n in changes] or None)
+        audit_record(
+            actor=actor,
+            action="user.update",
+            subject=user,
+            data={"before": before, "after": {n: getattr(user, fields.get(n, n)) for n in changes}},
+        )
+    return user
+
+
+def user_for_integrator(*, external_id: str, name: str, display_name: str) -> User:
+    """The user an integrator names by its own id, created on first sight (register/options)."""
+    user = user_by_external_id(external_id)
+    if user is not None:
+        return user
+    if User.objects.filter(email=name.strip().lower()).exists():
+        raise AuthError.of(
+            "invalid_request",
+            f"user.name {name!r} already belongs to a user with another id.",
+            field="user.name",
+        )
+    return user_create(email=name, external_id=external_id, display_name=display_name)

@@ -27,6 +27,9 @@ SECRET_KEY = env_secret(
     required=not DEBUG,
     dev_default="insecure-development-key-never-use-in-production-0123456789",
 )
+# Fernet keys for secrets at rest (TOTP seeds, signing keys); the first encrypts, all decrypt.
+# Unset: one key derived from the secret key.
+ENCRYPTION_KEYS = env_list("PASSGATE_ENCRYPTION_KEYS", [])
 BASE_DOMAIN = env_str("PASSGATE_BASE_DOMAIN", "localhost").lower()
 # Hosts that serve the platform (health, docs, staff admin) rather than an organisation.
 PLATFORM_HOSTS = sorted({BASE_DOMAIN, *env_list("PASSGATE_PLATFORM_HOSTS", ["127.0.0.1"])})
@@ -72,6 +75,7 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
     "tenants.middleware.OrgRoutingMiddleware",
+    "api.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,12 +163,21 @@ MAX_BODY_BYTES = env_int("PASSGATE_MAX_BODY_BYTES", 65536, minimum=1024, maximum
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsCaller"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerIpThrottle", "api.throttling.PerKeyThrottle"],
+    # Rates are per organisation (the default cache's keys carry the schema).
+    "DEFAULT_THROTTLE_RATES": {
+        "ip": env_str("PASSGATE_RATE_PER_IP", "600/min"),
+        "key": env_str("PASSGATE_RATE_PER_KEY", "6000/min"),
+    },
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passgate API",

@@ -1,10 +1,11 @@
 """An organisation's host: ceremonies, REST API, portal and end-user pages."""
 
-from django.urls import path
+from django.urls import include, path
 
 from tenants.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("", include("api.urls")),
 ]

@@ -7,12 +7,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from tenants.models import Domain, Organisation
-from tenants.selectors import routing_cache_key
+from tenants.selectors import org_hosts_cache_key, routing_cache_key
 
 
 @receiver([post_save, post_delete], sender=Domain)
 def _forget_domain(sender: type[Domain], instance: Domain, **kwargs: Any) -> None:
-    caches["routing"].delete(routing_cache_key(instance.domain))
+    caches["routing"].delete_many(
+        [routing_cache_key(instance.domain), org_hosts_cache_key(instance.tenant_id)]
+    )
 
 
 @receiver([post_save, post_delete], sender=Organisation)

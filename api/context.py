@@ -1,0 +1,57 @@
+"""Who is calling: the API key or signed-in user behind a DRF request, as an audit Actor."""
+
+from __future__ import annotations
+
+from rest_framework.request import Request
+
+from api.models import ApiKey
+from auth_methods.audit import Actor
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+from auth_methods.passkeys.services import CeremonyContext
+from tenants.models import Organisation
+
+
+def client_ip(request: Request) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy rewrites it.
+    ip = request.META.get("REMOTE_ADDR")
+    return str(ip) if ip else None
+
+
+def actor_for(request: Request) -> Actor:
+    user = request.user if isinstance(request.user, User) else None
+    key = request.auth if isinstance(request.auth, ApiKey) else None
+    return Actor(
+        user=user,
+        label=f"api_key:{key.lookup}" if key else (user.email if user else "anonymous"),
+        ip=client_ip(request),
+        user_agent=str(request.META.get("HTTP_USER_AGENT", "")),
+    )
+
+
+def api_key_of(request: Request) -> ApiKey | None:
+    return request.auth if isinstance(request.auth, ApiKey) else None
+
+
+def session_user_of(request: Request) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def request_org(request: Request) -> Organisation:
+    """The organisation the routing middleware chose for this request's host."""
+    org = getattr(request, "tenant", None)
+    if not isinstance(org, Organisation) or org.pk is None:
+        raise AuthError.of("not_found", "No organisation is served at this host.")
+    return org
+
+
+def request_origin(request: Request) -> str:
+    """``scheme://host[:port]`` as this request reached us (the token's ``iss``)."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def ceremony_context(request: Request) -> CeremonyContext:
+    from auth_methods.settings_service import policy_for
+
+    return CeremonyContext(policy=policy_for(request_org(request)), actor=actor_for(request))

@@ -1,0 +1,119 @@
+"""Passkey management: list, rename (and clear a flag), delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.context import actor_for, api_key_of, ceremony_context, session_user_of
+from api.permissions import IsCaller
+from api.serializers import PasskeySerializer
+from api.webauthn import _valid
+from auth_methods.errors import AuthError
+from auth_methods.models import Passkey, User
+from auth_methods.passkeys import services
+from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
+from auth_methods.users import user_by_external_id
+
+
+def _caller_is_admin(request: Request) -> bool:
+    key = api_key_of(request)
+    if key is not None:
+        return "admin" in key.scopes
+    user = session_user_of(request)
+    return user is not None and user.is_org_admin
+
+
+def _signed_in(request: Request) -> User:
+    user = session_user_of(request)
+    if user is None:
+        raise AuthError.of("unauthenticated", "Sign in, or call with an API key.")
+    return user
+
+
+def _visible_passkey(request: Request, credential_id: str) -> Passkey:
+    """A key sees the org's passkeys; a browser sees its own. Anything else is not found."""
+    passkey = passkey_by_id(credential_id)
+    user = session_user_of(request)
+    if passkey is None or (
+        api_key_of(request) is None and (user is None or passkey.user_id != user.pk)
+    ):
+        raise AuthError.of("not_found", "No such credential.")
+    return passkey
+
+
+class CredentialListApi(APIView):
+    permission_classes = [IsCaller]
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        results = PasskeySerializer(many=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("user_id", str, description="external user id (integrators)")],
+        responses={200: OutputSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        owner: User | None
+        if api_key_of(request) is not None:
+            user_id = request.query_params.get("user_id")
+            if not user_id:
+                raise AuthError.of(
+                    "invalid_request", "user_id: required with an API key.", field="user_id"
+                )
+            owner = user_by_external_id(user_id)
+            if owner is None:
+                raise AuthError.of("not_found", "No such user in this organisation.")
+        else:
+            owner = _signed_in(request)
+        results = [PasskeySerializer(p).data for p in passkeys_for_user(owner)]
+        return Response({"results": results})
+
+
+class CredentialDetailApi(APIView):
+    permission_classes = [IsCaller]
+    audit_action = "passkey.manage"
+
+    class PatchInput(serializers.Serializer[Any]):
+        label = serializers.CharField(max_length=100, required=False)  # type: ignore[assignment]
+        flagged = serializers.BooleanField(required=False)
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        passkey = PasskeySerializer()
+
+    @extend_schema(request=PatchInput, responses={200: OutputSerializer})
+    def patch(self, request: Request, credential_id: str) -> Response:
+        data = _valid(self.PatchInput, request.data)
+        if not data:
+            raise AuthError.of("invalid_request", "Send label and/or flagged.")
+        if "flagged" in data:
+            if data["flagged"] is not False:
+                raise AuthError.of(
+                    "invalid_request", "flagged: may only be cleared (false).", field="flagged"
+                )
+            if not _caller_is_admin(request):
+                raise AuthError.of("forbidden", "Only an admin may clear a flag.")
+        passkey = _visible_passkey(request, credential_id)
+        actor = actor_for(request)
+        with transaction.atomic():
+            if "label" in data:
+                passkey = services.passkey_rename(actor=actor, passkey=passkey, label=data["label"])
+            if "flagged" in data:
+                passkey = services.passkey_clear_flag(actor=actor, passkey=passkey)
+        return Response({"passkey": PasskeySerializer(passkey).data})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, credential_id: str) -> Response:
+        passkey = _visible_passkey(request, credential_id)
+        services.passkey_delete(
+            actor=actor_for(request),
+            passkey=passkey,
+            policy=ceremony_context(request).policy,
+            guard_last_factor=api_key_of(request) is None,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

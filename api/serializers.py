@@ -1,0 +1,76 @@
+"""Shapes of the contract's JSON. Serializers check shape; services check meaning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from auth_methods.encoding import b64url_encode
+from auth_methods.models import Passkey, User
+from auth_methods.passkeys.authenticators import authenticator_name
+
+
+class PasskeySerializer(serializers.Serializer[Passkey]):
+    id = serializers.SerializerMethodField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    aaguid = serializers.CharField()
+    authenticator_name = serializers.SerializerMethodField()
+    transports = serializers.ListField(child=serializers.CharField())
+    attachment = serializers.SerializerMethodField()
+    backup_eligible = serializers.BooleanField()
+    backed_up = serializers.BooleanField()
+    user_verified = serializers.BooleanField()
+    sign_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    flagged = serializers.BooleanField()
+
+    @extend_schema_field({"type": "string", "description": "credential id, base64url"})
+    def get_id(self, obj: Passkey) -> str:
+        return b64url_encode(bytes(obj.credential_id))
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_authenticator_name(self, obj: Passkey) -> str | None:
+        return authenticator_name(obj.aaguid)
+
+    @extend_schema_field(
+        {"type": "string", "enum": ["platform", "cross-platform"], "nullable": True}
+    )
+    def get_attachment(self, obj: Passkey) -> str | None:
+        return obj.attachment or None
+
+
+class WebAuthnUserSerializer(serializers.Serializer[User]):
+    id = serializers.CharField(source="external_id")
+    name = serializers.CharField(source="email")
+    display_name = serializers.CharField()
+
+
+class AdminUserSerializer(serializers.Serializer[User]):
+    id = serializers.CharField(source="external_id")
+    name = serializers.CharField(source="email")
+    display_name = serializers.CharField()
+    active = serializers.BooleanField(source="is_active")
+    passkey_enrolment_required = serializers.BooleanField()
+    passkey_count = serializers.SerializerMethodField()
+    totp_enabled = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_passkey_count(self, obj: User) -> int:
+        return obj.passkeys.count()
+
+    def get_totp_enabled(self, obj: User) -> bool:
+        from auth_methods.factors import TotpFactor
+
+        return TotpFactor().is_usable(obj)
+
+
+class JsonObjectField(serializers.DictField):
+    """A WebAuthn JSON structure: checked for shape by the ceremony layer, not here."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("must be a JSON object.")
+        return data

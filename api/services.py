@@ -1,0 +1,81 @@
+"""API keys: created once (the secret is shown once), stored as a digest, found by lookup."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from api.models import ApiKey
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+
+KEY_PREFIX = "pgk"
+SCOPES = ("admin",)
+# Writing last_used_at on every call would add a write to every ceremony; a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str  # the whole key, shown once and never stored
+
+
+def _digest(secret: str) -> str:
+    # The secret holds 256 random bits, so a fast hash is safe here (no brute force possible).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_key_create(*, name: str, scopes: list[str], created_by: User | None = None) -> NewApiKey:
+    """Create a key in the current organisation; the returned secret is never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise AuthError.of(
+            "invalid_request", "The key name must be 1-100 characters.", field="name"
+        )
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise AuthError.of("invalid_request", f"Unknown scope {unknown[0]!r}.", field="scopes")
+    lookup = secrets.token_hex(6)
+    secret = f"{KEY_PREFIX}_{lookup}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        name=name,
+        lookup=lookup,
+        digest=_digest(secret),
+        scopes=sorted(set(scopes)),
+        created_by=created_by,
+    )
+    return NewApiKey(key=key, secret=secret)
+
+
+def api_key_authenticate(secret: str) -> ApiKey | None:
+    """The live key of the current organisation matching ``secret``, or None.
+
+    A key of another organisation has no row in this schema, so it is simply not found.
+    """
+    parts = secret.split("_", 2)  # the random part may itself hold "_"
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = ApiKey.objects.filter(lookup=parts[1], revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.digest, _digest(secret)):
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def api_key_revoke(key: ApiKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+
+
+def api_keys_list() -> list[ApiKey]:
+    return list(ApiKey.objects.all())

@@ -1,0 +1,69 @@
+"""Admin endpoints for an organisation's users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.context import actor_for
+from api.permissions import IsOrgAdmin
+from api.serializers import AdminUserSerializer
+from api.webauthn import _valid
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+from auth_methods.passkeys.services import passkeys_remove_all
+from auth_methods.users import user_by_external_id, user_update
+
+
+def _user_or_404(external_id: str) -> User:
+    user = user_by_external_id(external_id)
+    if user is None:
+        raise AuthError.of("not_found", "No such user in this organisation.")
+    return user
+
+
+class _UserOutput(serializers.Serializer[Any]):
+    user = AdminUserSerializer()
+
+
+class UserDetailApi(APIView):
+    permission_classes = [IsOrgAdmin]
+    audit_action = "user.update"
+
+    class PatchInput(serializers.Serializer[Any]):
+        active = serializers.BooleanField(required=False)
+        passkey_enrolment_required = serializers.BooleanField(required=False)
+        display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(responses={200: _UserOutput})
+    def get(self, request: Request, external_id: str) -> Response:
+        return Response({"user": AdminUserSerializer(_user_or_404(external_id)).data})
+
+    @extend_schema(request=PatchInput, responses={200: _UserOutput})
+    def patch(self, request: Request, external_id: str) -> Response:
+        if isinstance(request.data, dict):
+            unknown = sorted(set(request.data) - set(self.PatchInput().fields))
+            if unknown:
+                raise AuthError.of(
+                    "invalid_request",
+                    f"{unknown[0]}: unknown or read-only field.",
+                    field=unknown[0],
+                )
+        data = _valid(self.PatchInput, request.data)
+        user = user_update(actor=actor_for(request), user=_user_or_404(external_id), changes=data)
+        return Response({"user": AdminUserSerializer(user).data})
+
+
+class UserPasskeysApi(APIView):
+    permission_classes = [IsOrgAdmin]
+    audit_action = "passkey.remove_all"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, external_id: str) -> Response:
+        passkeys_remove_all(actor=actor_for(request), user=_user_or_404(external_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

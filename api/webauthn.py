@@ -1,0 +1,160 @@
+"""The four ceremony endpoints: one APIView per operation, each a thin door to the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.context import (
+    api_key_of,
+    ceremony_context,
+    request_org,
+    request_origin,
+    session_user_of,
+)
+from api.permissions import IsCaller, IsKeyOrBrowser
+from api.serializers import JsonObjectField, PasskeySerializer, WebAuthnUserSerializer
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+from auth_methods.passkeys import services
+from auth_methods.users import user_by_external_id, user_for_integrator
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class _UserRefInput(serializers.Serializer[Any]):
+    id = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=254)
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class _UserIdInput(serializers.Serializer[Any]):
+    id = serializers.CharField(max_length=200)
+
+
+class _OptionsOutput(serializers.Serializer[Any]):
+    publicKey = JsonObjectField()  # noqa: N815 (the contract's name)
+
+
+class RegisterOptionsApi(APIView):
+    permission_classes = [IsCaller]
+    audit_action = "passkey.register_options"
+
+    class InputSerializer(serializers.Serializer[Any]):
+        user = _UserRefInput(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: _OptionsOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer, request.data)
+        ctx = ceremony_context(request)
+        with transaction.atomic():  # a user created here is rolled back if options fail
+            user: User | None
+            if api_key_of(request) is not None:
+                if "user" not in data:
+                    raise AuthError.of(
+                        "invalid_request", "user: required with an API key.", field="user"
+                    )
+                ref = data["user"]
+                user = user_for_integrator(
+                    external_id=ref["id"],
+                    name=ref["name"],
+                    display_name=ref.get("display_name", ""),
+                )
+            else:
+                user = session_user_of(request)
+                if user is None:
+                    raise AuthError.of("unauthenticated", "Sign in, or call with an API key.")
+            options = services.registration_options(ctx=ctx, user=user)
+        return Response(options)
+
+
+class RegisterApi(APIView):
+    permission_classes = [IsCaller]
+    audit_action = "passkey.register"
+
+    class InputSerializer(serializers.Serializer[Any]):
+        credential = JsonObjectField()
+        label = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        passkey = PasskeySerializer()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer, request.data)
+        passkey = services.register(
+            ctx=ceremony_context(request),
+            credential=data["credential"],
+            label=data.get("label"),
+            session_user=None if api_key_of(request) else session_user_of(request),
+        )
+        return Response(
+            {"passkey": PasskeySerializer(passkey).data}, status=status.HTTP_201_CREATED
+        )
+
+
+class AuthenticateOptionsApi(APIView):
+    permission_classes = [IsKeyOrBrowser]
+    audit_action = "passkey.authenticate_options"
+
+    class InputSerializer(serializers.Serializer[Any]):
+        user = _UserIdInput(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: _OptionsOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer, request.data)
+        user = None
+        if "user" in data:
+            user = user_by_external_id(data["user"]["id"])
+            if user is None:
+                raise AuthError.of("not_found", "No such user in this organisation.")
+        return Response(services.authentication_options(ctx=ceremony_context(request), user=user))
+
+
+class AuthenticateApi(APIView):
+    permission_classes = [IsKeyOrBrowser]
+    audit_action = "passkey.authenticate"
+
+    class InputSerializer(serializers.Serializer[Any]):
+        credential = JsonObjectField()
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        user = WebAuthnUserSerializer()
+        passkey = PasskeySerializer()
+        user_verified = serializers.BooleanField()
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer, request.data)
+        ctx = ceremony_context(request)
+        sign_in = services.authenticate(ctx=ctx, credential=data["credential"])
+        token = services.sign_in_token(
+            ctx=ctx,
+            sign_in=sign_in,
+            issuer=request_origin(request),
+            audience=request_org(request).slug,
+        )
+        if api_key_of(request) is None:
+            login(
+                request._request, sign_in.user, backend="django.contrib.auth.backends.ModelBackend"
+            )
+        return Response(
+            {
+                "user": WebAuthnUserSerializer(sign_in.user).data,
+                "passkey": PasskeySerializer(sign_in.passkey).data,
+                "user_verified": sign_in.user_verified,
+                "token": token,
+            }
+        )

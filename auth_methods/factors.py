@@ -1,0 +1,47 @@
+"""Sign-in factors behind one small contract, so rules never branch on the factor's type."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+from auth_methods.models import Passkey, TotpDevice, User
+from auth_methods.policy import OrgPolicy
+
+
+class Factor(Protocol):
+    kind: ClassVar[str]
+
+    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+        """Whether ``user`` can pass this factor now (ignoring one passkey being removed)."""
+        ...
+
+
+class PasskeyFactor:
+    kind: ClassVar[str] = "passkey"
+
+    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+        rows = Passkey.objects.filter(user=user, flagged=False)
+        if exclude_passkey is not None:
+            rows = rows.exclude(pk=exclude_passkey.pk)
+        return rows.exists()
+
+
+class TotpFactor:
+    kind: ClassVar[str] = "totp"
+
+    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+        return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+FACTORS: tuple[Factor, ...] = (PasskeyFactor(), TotpFactor())
+
+
+def usable_factors(user: User, *, exclude_passkey: Passkey | None = None) -> list[str]:
+    return [f.kind for f in FACTORS if f.is_usable(user, exclude_passkey=exclude_passkey)]
+
+
+def is_last_required_factor(policy: OrgPolicy, user: User, *, exclude_passkey: Passkey) -> bool:
+    """True when the org requires a second factor and removing this passkey leaves none."""
+    if not policy.mfa_required:
+        return False
+    return not usable_factors(user, exclude_passkey=exclude_passkey)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from auth_methods.encoding import b64url_decode
+from auth_methods.models import Passkey, User
+
+
+def passkeys_for_user(user: User) -> list[Passkey]:
+    return list(Passkey.objects.filter(user=user))
+
+
+def passkey_count(user: User) -> int:
+    return Passkey.objects.filter(user=user).count()
+
+
+def passkey_by_id(credential_id: str) -> Passkey | None:
+    """A passkey of the current organisation by its base64url id; another org's is None."""
+    try:
+        raw = b64url_decode(credential_id)
+    except ValueError:
+        return None
+    passkey: Passkey | None = (
+        Passkey.objects.select_related("user").filter(credential_id=raw).first()
+    )
+    return passkey

@@ -1,0 +1,375 @@
+"""Passkey ceremonies and management: transactions, audit and policy, around ceremony.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from auth_methods import policy as pol
+from auth_methods import policy_checks as checks
+from auth_methods.audit import Actor, audit_record
+from auth_methods.encoding import b64url_encode
+from auth_methods.errors import AuthError
+from auth_methods.models import Challenge, Passkey, User
+from auth_methods.passkeys import ceremony
+from auth_methods.passkeys.authenticators import authenticator_name
+from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+
+MAX_LABEL = 100
+
+
+@dataclass(frozen=True)
+class CeremonyContext:
+    """One request's view of its organisation: the policy and who is asking."""
+
+    policy: pol.OrgPolicy
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    passkey: Passkey
+    user_verified: bool
+
+
+def _credential_refs(passkeys: list[Passkey]) -> list[pol.CredentialRef]:
+    return [
+        pol.CredentialRef(id=bytes(p.credential_id), transports=tuple(p.transports))
+        for p in passkeys
+    ]
+
+
+def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
+    policy = ctx.policy
+    if not policy.passkey_registration_enabled:
+        raise AuthError.of(
+            "passkey_registration_disabled",
+            "This organisation does not allow registering passkeys.",
+        )
+    if not user.is_active:
+        raise AuthError.of("user_inactive", "This user is disabled.")
+    existing = list(Passkey.objects.filter(user=user))
+    if len(existing) >= policy.max_passkeys_per_user:
+        raise AuthError.of(
+            "passkey_limit_reached",
+            f"The user already holds {len(existing)} passkeys, the organisation's limit.",
+        )
+    user_ref = pol.UserRef(
+        id=bytes(user.webauthn_user_handle),
+        name=user.email,
+        display_name=user.display_name or user.email,
+    )
+    params = pol.registration_params(policy, user_ref, _credential_refs(existing))
+    challenge = challenge_issue(
+        purpose=Challenge.Purpose.REGISTRATION, user=user, ttl_seconds=policy.timeout_seconds
+    )
+    return {"publicKey": ceremony.registration_options(params, challenge)}
+
+
+def _clean_label(label: object, fallback: str) -> str:
+    if label is None:
+        return fallback
+    if not isinstance(label, str) or len(label.strip()) > MAX_LABEL:
+        raise AuthError.of(
+            "invalid_request",
+            f"label must be a string of at most {MAX_LABEL} characters.",
+            field="label",
+        )
+    return label.strip() or fallback
+
+
+def register(
+    *,
+    ctx: CeremonyContext,
+    credential: object,
+    label: object = None,
+    session_user: User | None = None,
+) -> Passkey:
+    """Verify a registration response and store the passkey, enforcing the whole policy."""
+    policy = ctx.policy
+    parsed, info = ceremony.parse_registration(credential)
+    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.REGISTRATION)
+    user = User.objects.filter(pk=pending.user_id).first() if pending.user_id else None
+    if user is None or (session_user is not None and session_user.pk != user.pk):
+        raise AuthError.of("challenge_invalid", "This challenge was issued for another user.")
+    if not policy.passkey_registration_enabled:
+        raise AuthError.of(
+            "passkey_registration_disabled",
+            "This organisation does not allow registering passkeys.",
+        )
+    if not user.is_active:
+        raise AuthError.of("user_inactive", "This user is disabled.")
+    result = ceremony.verify_registration(
+        parsed,
+        challenge=info.challenge,
+        rp_id=pol.effective_rp_id(policy),
+        origins=pol.expected_origins(policy),
+        require_user_verification=policy.user_verification == "required",
+        algorithms=policy.algorithms,
+        trusted_roots=policy.trusted_attestation_roots,
+    )
+    checks.check_registration(policy, _registration_facts(result))
+    name = authenticator_name(result.aaguid)
+    try:
+        with transaction.atomic():
+            # Lock the owner so two concurrent registrations cannot both pass the limit.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            count = Passkey.objects.filter(user=user).count()
+            if count >= policy.max_passkeys_per_user:
+                raise AuthError.of(
+                    "passkey_limit_reached",
+                    f"The user already holds {count} passkeys, the organisation's limit.",
+                )
+            if Passkey.objects.filter(credential_id=result.credential_id).exists():
+                raise _already_registered()
+            passkey = Passkey.objects.create(
+                user=user,
+                credential_id=result.credential_id,
+                public_key=result.public_key,
+                algorithm=result.algorithm,
+                sign_count=result.sign_count,
+                label=_clean_label(label, name or "Passkey"),
+                aaguid=result.aaguid,
+                aaguid_attested=result.attestation == "trusted",
+                attestation_format=result.fmt,
+                transports=list(result.transports),
+                attachment=result.attachment or "",
+                backup_eligible=result.backup_eligible,
+                backed_up=result.backed_up,
+                user_verified=result.user_verified,
+            )
+            audit_record(
+                actor=ctx.actor,
+                action="passkey.register",
+                subject=user,
+                credential_id=b64url_encode(result.credential_id),
+                data={
+                    "aaguid": result.aaguid,
+                    "attestation": result.attestation,
+                    "label": passkey.label,
+                },
+            )
+    except IntegrityError:
+        raise _already_registered() from None
+    return passkey
+
+
+def _already_registered() -> AuthError:
+    return AuthError.of("credential_already_registered", "This credential is already registered.")
+
+
+def _registration_facts(result: ceremony.RegistrationResult) -> checks.VerifiedRegistration:
+    return checks.VerifiedRegistration(
+        aaguid=result.aaguid,
+        alg=result.algorithm,
+        user_present=result.user_present,
+        user_verified=result.user_verified,
+        backup_eligible=result.backup_eligible,
+        backed_up=result.backed_up,
+        attestation_type=result.attestation,
+        attachment=result.attachment,
+        fmt=result.fmt,
+    )
+
+
+def authentication_options(*, ctx: CeremonyContext, user: User | None) -> dict[str, Any]:
+    """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
+    policy = ctx.policy
+    if not policy.passkey_login_enabled:
+        raise AuthError.of(
+            "passkey_login_disabled", "This organisation does not allow signing in with passkeys."
+        )
+    allow = _credential_refs(list(Passkey.objects.filter(user=user))) if user is not None else None
+    params = pol.authentication_params(policy, allow)
+    challenge = challenge_issue(
+        purpose=Challenge.Purpose.AUTHENTICATION, user=user, ttl_seconds=policy.timeout_seconds
+    )
+    return {"publicKey": ceremony.authentication_options(params, challenge)}
+
+
+def _unknown_credential() -> AuthError:
+    # The same answer for another org's credential, a deleted one and one never seen.
+    return AuthError.of("credential_unknown", "This organisation holds no such credential.")
+
+
+def authenticate(*, ctx: CeremonyContext, credential: object) -> SignIn:
+    """Verify an assertion and return who signed in; every policy rule is enforced here."""
+    policy = ctx.policy
+    parsed, info = ceremony.parse_authentication(credential)
+    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.AUTHENTICATION)
+    if not policy.passkey_login_enabled:
+        raise AuthError.of(
+            "passkey_login_disabled", "This organisation does not allow signing in with passkeys."
+        )
+    passkey = (
+        Passkey.objects.select_related("user").filter(credential_id=info.credential_id).first()
+    )
+    if passkey is None or (pending.user_id is not None and passkey.user_id != pending.user_id):
+        raise _unknown_credential()
+    user = passkey.user
+    cred_id = b64url_encode(info.credential_id)
+    # py_webauthn does not compare userHandle with the credential's owner: a swapped handle
+    # would otherwise sign in as whoever owns the credential while the client claims another.
+    if (pending.user_id is None and info.user_handle is None) or (
+        info.user_handle is not None and info.user_handle != bytes(user.webauthn_user_handle)
+    ):
+        raise _with_subject(
+            AuthError.of("user_handle_mismatch", "The userHandle is not the credential owner's."),
+            user,
+            cred_id,
+        )
+    result = ceremony.verify_assertion(
+        parsed,
+        challenge=info.challenge,
+        rp_id=pol.effective_rp_id(policy),
+        origins=pol.expected_origins(policy),
+        require_user_verification=policy.user_verification == "required",
+        public_key=bytes(passkey.public_key),
+    )
+    try:
+        checks.check_authentication(policy, _assertion_facts(result), _stored_facts(passkey))
+    except AuthError as exc:
+        raise _with_subject(exc, user, cred_id) from None
+    if not user.is_active:
+        raise _with_subject(AuthError.of("user_inactive", "This user is disabled."), user, cred_id)
+    now = timezone.now()
+    if checks.sign_count_regressed(passkey.sign_count, result.sign_count):
+        # Written outside any request transaction on purpose: the flag must survive the error.
+        Passkey.objects.filter(pk=passkey.pk).update(flagged=True, flagged_at=now)
+        raise _with_subject(
+            AuthError.of(
+                "sign_count_regressed",
+                f"The signature counter went from {passkey.sign_count} to {result.sign_count}: "
+                "possible cloned authenticator; the credential is now flagged.",
+            ),
+            user,
+            cred_id,
+        )
+    with transaction.atomic():
+        Passkey.objects.filter(pk=passkey.pk).update(
+            sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up
+        )
+        audit_record(
+            actor=ctx.actor,
+            action="passkey.authenticate",
+            subject=user,
+            credential_id=cred_id,
+            data={"user_verified": result.user_verified},
+        )
+    passkey.sign_count, passkey.last_used_at, passkey.backed_up = (
+        result.sign_count,
+        now,
+        result.backed_up,
+    )
+    return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
+
+
+def _with_subject(error: AuthError, user: User, credential_id: str) -> AuthError:
+    """Attach who and which credential, so the failure's audit event can name them."""
+    error.subject = user  # type: ignore[attr-defined]
+    error.credential_id = credential_id  # type: ignore[attr-defined]
+    return error
+
+
+def _assertion_facts(result: ceremony.AssertionResult) -> checks.VerifiedAssertion:
+    return checks.VerifiedAssertion(
+        user_present=result.user_present,
+        user_verified=result.user_verified,
+        backup_eligible=result.backup_eligible,
+        backed_up=result.backed_up,
+        sign_count=result.sign_count,
+    )
+
+
+def _stored_facts(passkey: Passkey) -> checks.StoredCredentialFacts:
+    return checks.StoredCredentialFacts(
+        aaguid=passkey.aaguid,
+        aaguid_attested=passkey.aaguid_attested,
+        backup_eligible=passkey.backup_eligible,
+        flagged=passkey.flagged,
+        sign_count=passkey.sign_count,
+    )
+
+
+def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
+    new_label = _clean_label(label, "")
+    if not new_label:
+        raise AuthError.of("invalid_request", "label must not be empty.", field="label")
+    with transaction.atomic():
+        old = passkey.label
+        passkey.label = new_label
+        passkey.save(update_fields=["label"])
+        audit_record(
+            actor=actor,
+            action="passkey.rename",
+            subject=passkey.user,
+            credential_id=b64url_encode(bytes(passkey.credential_id)),
+            data={"before": old, "after": new_label},
+        )
+    return passkey
+
+
+def passkey_clear_flag(*, actor: Actor, passkey: Passkey) -> Passkey:
+    with transaction.atomic():
+        passkey.flagged, passkey.flagged_at = False, None
+        passkey.save(update_fields=["flagged", "flagged_at"])
+        audit_record(
+            actor=actor,
+            action="passkey.clear_flag",
+            subject=passkey.user,
+            credential_id=b64url_encode(bytes(passkey.credential_id)),
+        )
+    return passkey
+
+
+def passkey_delete(
+    *, actor: Actor, passkey: Passkey, policy: pol.OrgPolicy, guard_last_factor: bool
+) -> None:
+    """Delete one passkey; with ``guard_last_factor`` (a user acting on their own account),
+    refuse to remove the last way to pass the second factor the organisation requires."""
+    from auth_methods.factors import is_last_required_factor
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=passkey.user_id).first()
+        if guard_last_factor and is_last_required_factor(
+            policy, passkey.user, exclude_passkey=passkey
+        ):
+            raise AuthError.of(
+                "last_factor",
+                "This is your only remaining second factor, which this organisation requires. "
+                "Add another one first.",
+            )
+        cred_id = b64url_encode(bytes(passkey.credential_id))
+        passkey.delete()
+        audit_record(
+            actor=actor, action="passkey.delete", subject=passkey.user, credential_id=cred_id
+        )
+
+
+def passkeys_remove_all(*, actor: Actor, user: User) -> int:
+    """Admin reset: remove every passkey of ``user``."""
+    with transaction.atomic():
+        deleted, _ = Passkey.objects.filter(user=user).delete()
+        audit_record(
+            actor=actor, action="passkey.remove_all", subject=user, data={"removed": deleted}
+        )
+    return deleted
+
+
+def sign_in_token(*, ctx: CeremonyContext, sign_in: SignIn, issuer: str, audience: str) -> str:
+    """The contract's ES256 token; ``amr`` claims only what the ceremony proved (RFC 8176)."""
+    from auth_methods.tokens import token_issue
+
+    amr = ["pop", "user"] + (["mfa"] if sign_in.user_verified else [])
+    return token_issue(
+        issuer=issuer,
+        audience=audience,
+        subject=sign_in.user.external_id,
+        amr=amr,
+        credential_id=b64url_encode(bytes(sign_in.passkey.credential_id)),
+        ttl_seconds=ctx.policy.token_ttl_seconds,
+    )

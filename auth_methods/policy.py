@@ -1,0 +1,161 @@
+"""An organisation's passkey policy as pure data, and the pure functions that apply it.
+
+No ORM, no request, no py_webauthn: ceremony parameters are built here as plain frozen
+dataclasses, and verified facts are checked here. ``ceremony.py`` turns parameters into
+py_webauthn calls; ``settings_service.py`` loads and stores the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+
+DEFAULT_ALGORITHMS = (-8, -7, -257)
+
+
+@dataclass(frozen=True)
+class OrgPolicy:
+    # The contract's fields, with its defaults.
+    passkey_registration_enabled: bool = True
+    passkey_login_enabled: bool = True
+    user_verification: str = "preferred"
+    attestation: str = "none"
+    require_trusted_attestation: bool = False
+    authenticator_attachment: str = "any"
+    resident_key: str = "preferred"
+    algorithms: tuple[int, ...] = DEFAULT_ALGORITHMS
+    timeout_seconds: int = 60
+    rp_id: str | None = None
+    rp_name: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    allowed_aaguids: tuple[str, ...] = ()
+    max_passkeys_per_user: int = 20
+    allow_synced_passkeys: bool = True
+    trusted_attestation_roots: tuple[str, ...] = ()
+    token_ttl_seconds: int = 300
+    mfa_required: bool = False
+    passwordless_only: bool = False
+    # The organisation itself, which the defaults above refer to.
+    org_name: str = ""
+    primary_host: str = ""
+    org_origins: tuple[str, ...] = ()
+
+
+CONTEXT_FIELDS = ("org_name", "primary_host", "org_origins")
+POLICY_FIELDS = tuple(f.name for f in fields(OrgPolicy) if f.name not in CONTEXT_FIELDS)
+
+
+def policy_values(policy: OrgPolicy) -> dict[str, object]:
+    """The contract's JSON object (tuples as lists)."""
+    values: dict[str, object] = {}
+    for name in POLICY_FIELDS:
+        value = getattr(policy, name)
+        values[name] = list(value) if isinstance(value, tuple) else value
+    return values
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: bytes  # the WebAuthn user handle
+    name: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class CredentialRef:
+    id: bytes
+    transports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegistrationParams:
+    rp_id: str
+    rp_name: str
+    user_id: bytes
+    user_name: str
+    user_display_name: str
+    attestation: str
+    attachment: str | None
+    resident_key: str
+    require_resident_key: bool
+    user_verification: str
+    algorithms: tuple[int, ...]
+    timeout_ms: int
+    hints: tuple[str, ...]
+    exclude_credentials: tuple[tuple[bytes, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class AuthenticationParams:
+    rp_id: str
+    user_verification: str
+    timeout_ms: int
+    allow_credentials: tuple[tuple[bytes, tuple[str, ...]], ...]
+
+
+def effective_rp_id(policy: OrgPolicy) -> str:
+    return policy.rp_id or policy.primary_host
+
+
+def effective_rp_name(policy: OrgPolicy) -> str:
+    return policy.rp_name or policy.org_name
+
+
+def expected_origins(policy: OrgPolicy) -> tuple[str, ...]:
+    """Every origin accepted at verification: the org's own, then the extra allowed ones."""
+    return tuple(dict.fromkeys((*policy.org_origins, *policy.allowed_origins)))
+
+
+def host_is_under(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def related_origins(policy: OrgPolicy) -> tuple[str, ...]:
+    """Allowed origins outside the RP ID's domain (WebAuthn L3 related origin requests)."""
+    rp_id = effective_rp_id(policy)
+    return tuple(o for o in policy.allowed_origins if not host_is_under(_host(o), rp_id))
+
+
+def _host(origin: str) -> str:
+    return urlsplit(origin).hostname or ""
+
+
+# WebAuthn L3 hints: a platform authenticator lives in this device; a roaming one is a
+# security key or a phone reached over hybrid transport.
+_HINTS = {"platform": ("client-device",), "cross-platform": ("security-key", "hybrid")}
+
+
+def registration_params(
+    policy: OrgPolicy, user: UserRef, existing: Sequence[CredentialRef]
+) -> RegistrationParams:
+    attachment = (
+        None if policy.authenticator_attachment == "any" else policy.authenticator_attachment
+    )
+    return RegistrationParams(
+        rp_id=effective_rp_id(policy),
+        rp_name=effective_rp_name(policy),
+        user_id=user.id,
+        user_name=user.name,
+        user_display_name=user.display_name,
+        attestation=policy.attestation,
+        attachment=attachment,
+        resident_key=policy.resident_key,
+        require_resident_key=policy.resident_key == "required",
+        user_verification=policy.user_verification,
+        algorithms=policy.algorithms,
+        timeout_ms=policy.timeout_seconds * 1000,
+        hints=_HINTS.get(policy.authenticator_attachment, ()),
+        exclude_credentials=tuple((c.id, c.transports) for c in existing),
+    )
+
+
+def authentication_params(
+    policy: OrgPolicy, allow: Sequence[CredentialRef] | None
+) -> AuthenticationParams:
+    return AuthenticationParams(
+        rp_id=effective_rp_id(policy),
+        user_verification=policy.user_verification,
+        timeout_ms=policy.timeout_seconds * 1000,
+        allow_credentials=tuple((c.id, c.transports) for c in allow or ()),
+    )

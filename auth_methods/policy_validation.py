@@ -1,0 +1,213 @@
+"""Validating a change to an organisation's policy: types, ranges, origins, RP ID, and the
+combinations that only make sense together. All or nothing: the first bad field raises."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from publicsuffixlist import PublicSuffixList
+
+from auth_methods.errors import AuthError
+from auth_methods.policy import POLICY_FIELDS, OrgPolicy, host_is_under
+
+COSE_ALGORITHMS = frozenset({-7, -8, -35, -36, -37, -38, -39, -257, -258, -259, -65535})
+REQUIREMENTS = ("required", "preferred", "discouraged")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _bad(field: str, message: str) -> AuthError:
+    return AuthError("invalid_request", f"{field}: {message}", field=field)
+
+
+def _bool(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(field, "must be true or false.")
+    return value
+
+
+def _int_range(low: int, high: int) -> Callable[[str, object], int]:
+    def check(field: str, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _bad(field, f"must be an integer from {low} to {high}.")
+        return value
+
+    return check
+
+
+def _choice(*choices: str) -> Callable[[str, object], str]:
+    def check(field: str, value: object) -> str:
+        if value not in choices:
+            raise _bad(field, f"must be one of {', '.join(choices)}.")
+        return str(value)
+
+    return check
+
+
+def _str_list(field: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(field, "must be a list of strings.")
+    if len(value) > 100:
+        raise _bad(field, "may hold at most 100 entries.")
+    return value
+
+
+def _algorithms(field: str, value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise _bad(field, "must be a non-empty list of COSE algorithm ids.")
+    for alg in value:
+        if isinstance(alg, bool) or not isinstance(alg, int) or alg not in COSE_ALGORITHMS:
+            raise _bad(field, f"{alg!r} is not a supported COSE algorithm id.")
+    if len(set(value)) != len(value):
+        raise _bad(field, "must not repeat an algorithm.")
+    return tuple(value)
+
+
+def is_hostname(host: str) -> bool:
+    labels = host.split(".")
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        pass
+    return len(host) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
+def normalise_origin(field: str, origin: str) -> str:
+    """``scheme://host[:port]``: https anywhere, http only on localhost and *.localhost."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        raise _bad(field, f"{origin!r} is not a valid origin.") from None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host or not is_hostname(host):
+        raise _bad(field, f"{origin!r} must be https://host[:port] with a DNS host name.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise _bad(field, f"{origin!r} must not hold a path, query, fragment or user info.")
+    if parts.scheme == "http" and not host_is_under(host, "localhost"):
+        raise _bad(field, f"{origin!r}: http:// is only allowed for localhost and *.localhost.")
+    if port is not None and port == (443 if parts.scheme == "https" else 80):
+        raise _bad(field, f"{origin!r}: leave out the default port (browsers do).")
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _origins(field: str, value: object) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalise_origin(field, o) for o in _str_list(field, value)))
+
+
+def _aaguids(field: str, value: object) -> tuple[str, ...]:
+    result = []
+    for item in _str_list(field, value):
+        try:
+            result.append(str(uuid.UUID(item)))
+        except ValueError:
+            raise _bad(field, f"{item!r} is not a UUID.") from None
+    return tuple(dict.fromkeys(result))
+
+
+def _pem_roots(field: str, value: object) -> tuple[str, ...]:
+    roots = []
+    for pem in _str_list(field, value):
+        try:
+            x509.load_pem_x509_certificate(pem.encode())
+        except ValueError:
+            raise _bad(field, "each entry must be one PEM certificate.") from None
+        roots.append(pem.strip() + "\n")
+    return tuple(roots)
+
+
+def _rp_id(field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_hostname(value.strip().lower()):
+        raise _bad(field, "must be a host name (no scheme, no port) or null.")
+    return value.strip().lower()
+
+
+def _name(field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 200:
+        raise _bad(field, "must be a string of at most 200 characters, or null.")
+    return value.strip() or None
+
+
+FIELD_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "passkey_registration_enabled": _bool,
+    "passkey_login_enabled": _bool,
+    "user_verification": _choice(*REQUIREMENTS),
+    "attestation": _choice("none", "indirect", "direct", "enterprise"),
+    "require_trusted_attestation": _bool,
+    "authenticator_attachment": _choice("platform", "cross-platform", "any"),
+    "resident_key": _choice(*REQUIREMENTS),
+    "algorithms": _algorithms,
+    "timeout_seconds": _int_range(10, 600),
+    "rp_id": _rp_id,
+    "rp_name": _name,
+    "allowed_origins": _origins,
+    "allowed_aaguids": _aaguids,
+    "max_passkeys_per_user": _int_range(1, 100),
+    "allow_synced_passkeys": _bool,
+    "trusted_attestation_roots": _pem_roots,
+    "token_ttl_seconds": _int_range(60, 3600),
+    "mfa_required": _bool,
+    "passwordless_only": _bool,
+}
+assert set(FIELD_CHECKS) == set(POLICY_FIELDS)  # noqa: S101 (a new field needs a check)
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def _check_rp_id(policy: OrgPolicy, org_hosts: Sequence[str], base_domain: str) -> None:
+    rp_id = policy.rp_id
+    if rp_id is None:
+        return
+    if rp_id == base_domain or _psl().is_public(rp_id):
+        raise _bad("rp_id", f"{rp_id!r} is a public suffix or the platform's own domain.")
+    uncovered = [h for h in org_hosts if not host_is_under(h, rp_id)]
+    if uncovered:
+        raise _bad("rp_id", f"{rp_id!r} does not cover the organisation's host {uncovered[0]!r}.")
+
+
+def _check_combinations(policy: OrgPolicy) -> None:
+    proven = policy.attestation in ("direct", "enterprise")
+    if policy.require_trusted_attestation and not proven:
+        raise _bad("require_trusted_attestation", "needs attestation set to direct or enterprise.")
+    if policy.allowed_aaguids and not proven:
+        raise _bad(
+            "allowed_aaguids",
+            "an allow-list needs attestation direct or enterprise (an AAGUID must be proven).",
+        )
+
+
+def validate_changes(
+    current: OrgPolicy,
+    changes: Mapping[str, object],
+    *,
+    org_hosts: Sequence[str],
+    base_domain: str,
+) -> OrgPolicy:
+    """The policy after ``changes``, or ``AuthError(invalid_request, field=...)``."""
+    if not isinstance(changes, Mapping):
+        raise AuthError("invalid_request", "The body must be a JSON object of policy fields.")
+    cleaned: dict[str, Any] = {}
+    for name, value in changes.items():
+        check = FIELD_CHECKS.get(name)
+        if check is None:
+            raise _bad(str(name), "is not a policy field.")
+        cleaned[name] = check(name, value)
+    updated = replace(current, **cleaned)
+    _check_rp_id(updated, org_hosts, base_domain)
+    _check_combinations(updated)
+    return updated

@@ -1,0 +1,69 @@
+"""Loading and changing an organisation's policy: the one path for the API, portal and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from auth_methods.audit import Actor, audit_record
+from auth_methods.models import AuthSettings
+from auth_methods.policy import POLICY_FIELDS, OrgPolicy, policy_values
+from auth_methods.policy_validation import validate_changes
+from tenants.hosts import origin_for_host
+from tenants.models import Organisation
+from tenants.selectors import org_hosts
+
+_DEFAULTS = policy_values(OrgPolicy())
+
+
+def _build(org: Organisation, stored: Mapping[str, Any]) -> OrgPolicy:
+    hosts = org_hosts(org)
+    values: dict[str, Any] = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in stored.items()
+        if name in POLICY_FIELDS
+    }
+    context = OrgPolicy(
+        org_name=org.name,
+        primary_host=hosts[0] if hosts else "",
+        org_origins=tuple(origin_for_host(h) for h in hosts),
+    )
+    return replace(context, **values)
+
+
+def policy_for(org: Organisation) -> OrgPolicy:
+    """The current policy of ``org`` (the connection must be in its schema)."""
+    row = AuthSettings.objects.filter(pk=1).only("values").first()
+    return _build(org, row.values if row else {})
+
+
+def auth_settings_update(
+    *, org: Organisation, actor: Actor, changes: Mapping[str, object]
+) -> OrgPolicy:
+    """Validate and apply ``changes`` all or nothing; audit the fields that changed."""
+    with transaction.atomic():
+        row, _ = AuthSettings.objects.select_for_update().get_or_create(pk=1)
+        current = _build(org, row.values)
+        updated = validate_changes(
+            current, changes, org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
+        )
+        before, after = policy_values(current), policy_values(updated)
+        changed = [name for name in POLICY_FIELDS if before[name] != after[name]]
+        # Only values that differ from the defaults are stored, so a default changed in a
+        # later release reaches every organisation that never chose otherwise.
+        row.values = {k: v for k, v in after.items() if v != _DEFAULTS[k]}
+        row.save()
+        if changed:
+            audit_record(
+                actor=actor,
+                action="auth_settings.update",
+                data={
+                    "before": {k: before[k] for k in changed},
+                    "after": {k: after[k] for k in changed},
+                },
+            )
+    return updated
