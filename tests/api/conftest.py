@@ -21,6 +21,7 @@ class Api:
 
     def __init__(self, org: Organisation, secret: str) -> None:
         self.org = org
+        self.secret = secret
         self.client = APIClient(HTTP_HOST=f"{org.slug}.localhost")
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         self.origin = f"http://{org.slug}.localhost"
