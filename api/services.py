@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from api.models import ApiKey
@@ -18,6 +19,10 @@ KEY_PREFIX = "pgk"
 SCOPES = ("admin",)
 # Writing last_used_at on every call would add a write to every ceremony; a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Keys are looked up on every call; the row is cached per org (the cache key carries the
+# schema). Revocation empties the entry; other processes see it within this many seconds
+# unless PASSGATE_CACHE_URL points all processes at one shared cache.
+KEY_CACHE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -61,13 +66,20 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     parts = secret.split("_", 2)  # the random part may itself hold "_"
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = ApiKey.objects.filter(lookup=parts[1], revoked_at__isnull=True).first()
-    if key is None or not hmac.compare_digest(key.digest, _digest(secret)):
+    cache_key = f"api-key:{parts[1]}"
+    key: ApiKey | None = cache.get(cache_key)
+    if key is None:
+        key = ApiKey.objects.filter(lookup=parts[1], revoked_at__isnull=True).first()
+        if key is None:
+            return None
+        cache.set(cache_key, key, KEY_CACHE_SECONDS)
+    if not hmac.compare_digest(key.digest, _digest(secret)):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        cache.set(cache_key, key, KEY_CACHE_SECONDS)
     return key
 
 
@@ -75,6 +87,7 @@ def api_key_revoke(key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+    cache.delete(f"api-key:{key.lookup}")
 
 
 def api_keys_list() -> list[ApiKey]:

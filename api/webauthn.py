@@ -24,7 +24,7 @@ from api.serializers import JsonObjectField, PasskeySerializer, WebAuthnUserSeri
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import services
-from auth_methods.users import user_by_external_id, user_for_integrator
+from auth_methods.users import user_for_integrator
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
@@ -114,12 +114,10 @@ class AuthenticateOptionsApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: _OptionsOutput})
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer, request.data)
-        user = None
-        if "user" in data:
-            user = user_by_external_id(data["user"]["id"])
-            if user is None:
-                raise AuthError.of("not_found", "No such user in this organisation.")
-        return Response(services.authentication_options(ctx=ceremony_context(request), user=user))
+        external_id = data["user"]["id"] if "user" in data else None
+        return Response(
+            services.authentication_options(ctx=ceremony_context(request), external_id=external_id)
+        )
 
 
 class AuthenticateApi(APIView):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from auth_methods.audit import Actor, audit_record
@@ -35,10 +36,21 @@ def _build(org: Organisation, stored: Mapping[str, Any]) -> OrgPolicy:
     return replace(context, **values)
 
 
+# Read on every ceremony: cached per org (the default cache's keys carry the schema) and
+# emptied on every change; other processes see a change within this many seconds unless
+# PASSGATE_CACHE_URL points all processes at one shared cache.
+POLICY_CACHE_SECONDS = 30
+_POLICY_CACHE_KEY = "auth-settings"
+
+
 def policy_for(org: Organisation) -> OrgPolicy:
     """The current policy of ``org`` (the connection must be in its schema)."""
-    row = AuthSettings.objects.filter(pk=1).only("values").first()
-    return _build(org, row.values if row else {})
+    stored: dict[str, Any] | None = cache.get(_POLICY_CACHE_KEY)
+    if stored is None:
+        row = AuthSettings.objects.filter(pk=1).only("values").first()
+        stored = dict(row.values) if row else {}
+        cache.set(_POLICY_CACHE_KEY, stored, POLICY_CACHE_SECONDS)
+    return _build(org, stored)
 
 
 def auth_settings_update(
@@ -57,6 +69,8 @@ def auth_settings_update(
         # later release reaches every organisation that never chose otherwise.
         row.values = {k: v for k, v in after.items() if v != _DEFAULTS[k]}
         row.save()
+        transaction.on_commit(lambda: cache.delete(_POLICY_CACHE_KEY))
+        cache.delete(_POLICY_CACHE_KEY)
         if changed:
             audit_record(
                 actor=actor,

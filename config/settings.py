@@ -69,6 +69,9 @@ INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 TENANT_MODEL = "tenants.Organisation"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_CACHE_SECONDS = env_int("PASSGATE_TENANT_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+# Issue `SET search_path` once per schema switch, not before every cursor (django-tenants
+# resets it on set_tenant, close, rollback and savepoint rollback).
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 ROOT_URLCONF = "config.urls_org"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"

@@ -43,6 +43,7 @@ def in_acme(acme: Organisation) -> Iterator[Organisation]:
 @pytest.fixture(autouse=True)
 def _fresh_routing_and_schema() -> Iterator[None]:
     caches["routing"].clear()
+    caches["default"].clear()  # throttle counters: every test starts with a fresh budget
     yield
     use_public_schema()
 

@@ -176,14 +176,25 @@ def _registration_facts(result: ceremony.RegistrationResult) -> checks.VerifiedR
     )
 
 
-def authentication_options(*, ctx: CeremonyContext, user: User | None) -> dict[str, Any]:
+def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> dict[str, Any]:
     """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
     policy = ctx.policy
     if not policy.passkey_login_enabled:
         raise AuthError.of(
             "passkey_login_disabled", "This organisation does not allow signing in with passkeys."
         )
-    allow = _credential_refs(list(Passkey.objects.filter(user=user))) if user is not None else None
+    user, allow = None, None
+    if external_id is not None:
+        # One query for the usual case: the user's passkeys, each with its user.
+        passkeys = list(
+            Passkey.objects.select_related("user").filter(user__external_id=external_id)
+        )
+        user = (
+            passkeys[0].user if passkeys else User.objects.filter(external_id=external_id).first()
+        )
+        if user is None:
+            raise AuthError.of("not_found", "No such user in this organisation.")
+        allow = _credential_refs(passkeys)
     params = pol.authentication_params(policy, allow)
     challenge = challenge_issue(
         purpose=Challenge.Purpose.AUTHENTICATION, user=user, ttl_seconds=policy.timeout_seconds
