@@ -51,12 +51,12 @@ def _visible_passkey(request: Request, credential_id: str) -> Passkey:
 class CredentialListApi(APIView):
     permission_classes = [IsCaller]
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class CredentialListOutput(serializers.Serializer[Any]):
         results = PasskeySerializer(many=True)
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", str, description="external user id (integrators)")],
-        responses={200: OutputSerializer},
+        responses={200: CredentialListOutput},
     )
     def get(self, request: Request) -> Response:
         owner: User | None
@@ -79,16 +79,16 @@ class CredentialDetailApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.manage"
 
-    class PatchInput(serializers.Serializer[Any]):
+    class CredentialDetailPatch(serializers.Serializer[Any]):
         label = serializers.CharField(max_length=100, required=False)  # type: ignore[assignment]
         flagged = serializers.BooleanField(required=False)
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class CredentialDetailOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()
 
-    @extend_schema(request=PatchInput, responses={200: OutputSerializer})
+    @extend_schema(request=CredentialDetailPatch, responses={200: CredentialDetailOutput})
     def patch(self, request: Request, credential_id: str) -> Response:
-        data = _valid(self.PatchInput, request.data)
+        data = _valid(self.CredentialDetailPatch, request.data)
         if not data:
             raise AuthError.of("invalid_request", "Send label and/or flagged.")
         if "flagged" in data:

@@ -27,7 +27,7 @@ def _user_or_404(external_id: str) -> User:
     return user
 
 
-class _UserOutput(serializers.Serializer[Any]):
+class UserEnvelope(serializers.Serializer[Any]):
     user = AdminUserSerializer()
 
 
@@ -35,26 +35,26 @@ class UserDetailApi(APIView):
     permission_classes = [IsOrgAdmin]
     audit_action = "user.update"
 
-    class PatchInput(serializers.Serializer[Any]):
+    class UserDetailPatch(serializers.Serializer[Any]):
         active = serializers.BooleanField(required=False)
         passkey_enrolment_required = serializers.BooleanField(required=False)
         display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    @extend_schema(responses={200: _UserOutput})
+    @extend_schema(responses={200: UserEnvelope})
     def get(self, request: Request, external_id: str) -> Response:
         return Response({"user": AdminUserSerializer(_user_or_404(external_id)).data})
 
-    @extend_schema(request=PatchInput, responses={200: _UserOutput})
+    @extend_schema(request=UserDetailPatch, responses={200: UserEnvelope})
     def patch(self, request: Request, external_id: str) -> Response:
         if isinstance(request.data, dict):
-            unknown = sorted(set(request.data) - set(self.PatchInput().fields))
+            unknown = sorted(set(request.data) - set(self.UserDetailPatch().fields))
             if unknown:
                 raise AuthError.of(
                     "invalid_request",
                     f"{unknown[0]}: unknown or read-only field.",
                     field=unknown[0],
                 )
-        data = _valid(self.PatchInput, request.data)
+        data = _valid(self.UserDetailPatch, request.data)
         user = user_update(actor=actor_for(request), user=_user_or_404(external_id), changes=data)
         return Response({"user": AdminUserSerializer(user).data})
 

@@ -33,17 +33,17 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
     return dict(serializer.validated_data)
 
 
-class _UserRefInput(serializers.Serializer[Any]):
+class WebAuthnUserRef(serializers.Serializer[Any]):
     id = serializers.CharField(max_length=200)
     name = serializers.CharField(max_length=254)
     display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class _UserIdInput(serializers.Serializer[Any]):
+class WebAuthnUserId(serializers.Serializer[Any]):
     id = serializers.CharField(max_length=200)
 
 
-class _OptionsOutput(serializers.Serializer[Any]):
+class CeremonyOptions(serializers.Serializer[Any]):
     publicKey = JsonObjectField()  # noqa: N815 (the contract's name)
 
 
@@ -51,12 +51,12 @@ class RegisterOptionsApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register_options"
 
-    class InputSerializer(serializers.Serializer[Any]):
-        user = _UserRefInput(required=False)
+    class RegisterOptionsInput(serializers.Serializer[Any]):
+        user = WebAuthnUserRef(required=False)
 
-    @extend_schema(request=InputSerializer, responses={200: _OptionsOutput})
+    @extend_schema(request=RegisterOptionsInput, responses={200: CeremonyOptions})
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = _valid(self.RegisterOptionsInput, request.data)
         ctx = ceremony_context(request)
         with transaction.atomic():  # a user created here is rolled back if options fail
             user: User | None
@@ -83,16 +83,16 @@ class RegisterApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register"
 
-    class InputSerializer(serializers.Serializer[Any]):
+    class RegisterInput(serializers.Serializer[Any]):
         credential = JsonObjectField()
         label = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class RegisterOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(request=RegisterInput, responses={201: RegisterOutput})
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = _valid(self.RegisterInput, request.data)
         passkey = services.register(
             ctx=ceremony_context(request),
             credential=data["credential"],
@@ -108,12 +108,12 @@ class AuthenticateOptionsApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate_options"
 
-    class InputSerializer(serializers.Serializer[Any]):
-        user = _UserIdInput(required=False)
+    class AuthenticateOptionsInput(serializers.Serializer[Any]):
+        user = WebAuthnUserId(required=False)
 
-    @extend_schema(request=InputSerializer, responses={200: _OptionsOutput})
+    @extend_schema(request=AuthenticateOptionsInput, responses={200: CeremonyOptions})
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = _valid(self.AuthenticateOptionsInput, request.data)
         external_id = data["user"]["id"] if "user" in data else None
         return Response(
             services.authentication_options(ctx=ceremony_context(request), external_id=external_id)
@@ -124,18 +124,18 @@ class AuthenticateApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate"
 
-    class InputSerializer(serializers.Serializer[Any]):
+    class AuthenticateInput(serializers.Serializer[Any]):
         credential = JsonObjectField()
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class AuthenticateOutput(serializers.Serializer[Any]):
         user = WebAuthnUserSerializer()
         passkey = PasskeySerializer()
         user_verified = serializers.BooleanField()
         token = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    @extend_schema(request=AuthenticateInput, responses={200: AuthenticateOutput})
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = _valid(self.AuthenticateInput, request.data)
         ctx = ceremony_context(request)
         sign_in = services.authenticate(ctx=ctx, credential=data["credential"])
         token = services.sign_in_token(

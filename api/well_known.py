@@ -22,10 +22,10 @@ class JwksApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PerIpThrottle]
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class JwksOutput(serializers.Serializer[Any]):
         keys = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(responses={200: OutputSerializer})
+    @extend_schema(responses={200: JwksOutput})
     def get(self, request: Request) -> Response:
         return Response(jwks())
 
@@ -35,9 +35,9 @@ class WebAuthnOriginsApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PerIpThrottle]
 
-    class OutputSerializer(serializers.Serializer[Any]):
+    class WebAuthnOriginsOutput(serializers.Serializer[Any]):
         origins = serializers.ListField(child=serializers.CharField())
 
-    @extend_schema(responses={200: OutputSerializer})
+    @extend_schema(responses={200: WebAuthnOriginsOutput})
     def get(self, request: Request) -> Response:
         return Response({"origins": list(pol.expected_origins(ceremony_context(request).policy))})
