@@ -201,6 +201,13 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Without tenant_schemas, tenant-schemas-celery's beat sends each entry to every organisation.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-challenges": {
+        "task": "auth_methods.purge_expired_challenges",
+        "schedule": 300.0,
+    },
+}
 
 LOG_LEVEL = env_choice(
     "PASSGATE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

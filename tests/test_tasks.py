@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from auth_methods.models import Challenge
+from auth_methods.passkeys.challenges import challenge_issue
+from auth_methods.tasks import purge_expired_challenges
+from tenants.context import with_org
+from tenants.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_purge_task_removes_only_expired_challenges_of_the_org(
+    acme: Organisation, globex: Organisation
+) -> None:
+    for org in (acme, globex):
+        with with_org(org):
+            challenge_issue(purpose="registration", user=None, ttl_seconds=60)
+            old = challenge_issue(purpose="registration", user=None, ttl_seconds=60)
+            Challenge.objects.filter(challenge=old).update(
+                expires_at=timezone.now() - timedelta(seconds=1)
+            )
+    with with_org(acme):
+        assert purge_expired_challenges.delay().get() == 1
+        assert Challenge.objects.count() == 1
+    with with_org(globex):
+        assert Challenge.objects.count() == 2  # another org's schema is untouched
