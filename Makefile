@@ -54,4 +54,5 @@ bench: $(STAMP)
 	$(WITH_DB) $(PY) -m benchmarks.ceremonies
 
 clean:
+	-$(PY) -m infra.dev.embedded_pg stop
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from api.context import actor_for, api_key_of, ceremony_context, session_user_of
 from api.permissions import IsCaller
-from api.serializers import PasskeySerializer
+from api.serializers import PasskeySerializer, StrictBooleanField, StrictCharField
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
@@ -80,8 +80,8 @@ class CredentialDetailApi(APIView):
     audit_action = "passkey.manage"
 
     class CredentialDetailPatch(serializers.Serializer[Any]):
-        label = serializers.CharField(max_length=100, required=False)  # type: ignore[assignment]
-        flagged = serializers.BooleanField(required=False)
+        label = StrictCharField(max_length=100, required=False)  # type: ignore[assignment]
+        flagged = StrictBooleanField(required=False)
 
     class CredentialDetailOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()

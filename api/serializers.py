@@ -74,3 +74,21 @@ class JsonObjectField(serializers.DictField):
         if not isinstance(data, dict):
             raise serializers.ValidationError("must be a JSON object.")
         return data
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField would quietly turn 42 into "42"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: DRF's BooleanField also takes "false", 0 and "yes"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

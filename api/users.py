@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.context import actor_for
 from api.permissions import IsOrgAdmin
-from api.serializers import AdminUserSerializer
+from api.serializers import AdminUserSerializer, StrictBooleanField, StrictCharField
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import User
@@ -36,9 +36,9 @@ class UserDetailApi(APIView):
     audit_action = "user.update"
 
     class UserDetailPatch(serializers.Serializer[Any]):
-        active = serializers.BooleanField(required=False)
-        passkey_enrolment_required = serializers.BooleanField(required=False)
-        display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        active = StrictBooleanField(required=False)
+        passkey_enrolment_required = StrictBooleanField(required=False)
+        display_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
     @extend_schema(responses={200: UserEnvelope})
     def get(self, request: Request, external_id: str) -> Response:

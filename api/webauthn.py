@@ -20,7 +20,12 @@ from api.context import (
     session_user_of,
 )
 from api.permissions import IsCaller, IsKeyOrBrowser
-from api.serializers import JsonObjectField, PasskeySerializer, WebAuthnUserSerializer
+from api.serializers import (
+    JsonObjectField,
+    PasskeySerializer,
+    StrictCharField,
+    WebAuthnUserSerializer,
+)
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import services
@@ -34,13 +39,13 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
 
 
 class WebAuthnUserRef(serializers.Serializer[Any]):
-    id = serializers.CharField(max_length=200)
-    name = serializers.CharField(max_length=254)
-    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    id = StrictCharField(max_length=200)
+    name = StrictCharField(max_length=254)
+    display_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class WebAuthnUserId(serializers.Serializer[Any]):
-    id = serializers.CharField(max_length=200)
+    id = StrictCharField(max_length=200)
 
 
 class CeremonyOptions(serializers.Serializer[Any]):
@@ -85,7 +90,7 @@ class RegisterApi(APIView):
 
     class RegisterInput(serializers.Serializer[Any]):
         credential = JsonObjectField()
-        label = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
+        label = StrictCharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
 
     class RegisterOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()

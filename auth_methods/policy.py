@@ -52,6 +52,7 @@ def policy_values(policy: OrgPolicy) -> dict[str, object]:
     for name in POLICY_FIELDS:
         value = getattr(policy, name)
         values[name] = list(value) if isinstance(value, tuple) else value
+    values["rp_name"] = effective_rp_name(policy)  # the contract: a string, the org name by default
     return values
 
 

@@ -170,14 +170,16 @@ def _psl() -> PublicSuffixList:
 
 
 def _check_rp_id(policy: OrgPolicy, org_hosts: Sequence[str], base_domain: str) -> None:
+    """The contract: the primary host itself, or a registrable domain suffix of it. The org's
+    other hosts need not be covered: their origins are then related origins (WebAuthn L3)."""
     rp_id = policy.rp_id
     if rp_id is None:
         return
     if rp_id == base_domain or _psl().is_public(rp_id):
         raise _bad("rp_id", f"{rp_id!r} is a public suffix or the platform's own domain.")
-    uncovered = [h for h in org_hosts if not host_is_under(h, rp_id)]
-    if uncovered:
-        raise _bad("rp_id", f"{rp_id!r} does not cover the organisation's host {uncovered[0]!r}.")
+    primary = org_hosts[0] if org_hosts else policy.primary_host
+    if not host_is_under(primary, rp_id):
+        raise _bad("rp_id", f"{rp_id!r} is not the primary host {primary!r} or a suffix of it.")
 
 
 def _check_combinations(policy: OrgPolicy) -> None:

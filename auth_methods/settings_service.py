@@ -18,7 +18,17 @@ from tenants.hosts import origin_for_host
 from tenants.models import Organisation
 from tenants.selectors import org_hosts
 
-_DEFAULTS = policy_values(OrgPolicy())
+
+def _stored(policy: OrgPolicy) -> dict[str, Any]:
+    """The fields as chosen (rp_id/rp_name stay null when they follow the organisation)."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name in POLICY_FIELDS
+        for value in [getattr(policy, name)]
+    }
+
+
+_DEFAULTS = _stored(OrgPolicy())
 
 
 def _build(org: Organisation, stored: Mapping[str, Any]) -> OrgPolicy:
@@ -67,7 +77,7 @@ def auth_settings_update(
         changed = [name for name in POLICY_FIELDS if before[name] != after[name]]
         # Only values that differ from the defaults are stored, so a default changed in a
         # later release reaches every organisation that never chose otherwise.
-        row.values = {k: v for k, v in after.items() if v != _DEFAULTS[k]}
+        row.values = {k: v for k, v in _stored(updated).items() if v != _DEFAULTS[k]}
         row.save()
         transaction.on_commit(lambda: cache.delete(_POLICY_CACHE_KEY))
         cache.delete(_POLICY_CACHE_KEY)

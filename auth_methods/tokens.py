@@ -18,11 +18,12 @@ from django.utils import timezone
 from auth_methods.crypto import decrypt, encrypt
 from auth_methods.models import SigningKey
 
-# A retired key stays published for the longest token lifetime the policy allows.
-MAX_TOKEN_TTL = timedelta(seconds=3600)
+# A retired key stays published for the longest token lifetime the policy allows, plus the
+# time other processes may still sign with it from their cache after a rotation.
+_KEY_CACHE_SECONDS = 60.0
+PUBLISH_RETIRED_FOR = timedelta(seconds=3600 + _KEY_CACHE_SECONDS)
 # Parsed keys per (schema, kid): decrypting and parsing PEM on every sign-in is wasted work.
 _KEY_CACHE: dict[tuple[str, str], tuple[float, str, Any]] = {}
-_KEY_CACHE_SECONDS = 60.0
 
 
 def _new_key() -> SigningKey:
@@ -75,16 +76,20 @@ def token_issue(
 
 def jwks() -> dict[str, list[dict[str, Any]]]:
     """The current key and keys retired recently enough to have signed unexpired tokens."""
-    cutoff = timezone.now() - MAX_TOKEN_TTL
-    rows = SigningKey.objects.exclude(retired_at__lt=cutoff)
-    if not rows.exists():
-        _current_key()
+    cutoff = timezone.now() - PUBLISH_RETIRED_FOR
+    rows = list(SigningKey.objects.exclude(retired_at__lt=cutoff))
+    if not any(row.retired_at is None for row in rows):
+        _forget_cached_key()
+        rows.insert(0, _new_key())
     return {"keys": [dict(row.public_jwk) for row in rows]}
+
+
+def _forget_cached_key() -> None:
+    _KEY_CACHE.pop((str(getattr(connection, "schema_name", "")), "current"), None)
 
 
 def signing_key_rotate() -> SigningKey:
     """Retire the current key and make a new one; the old one stays in JWKS for a while."""
     SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=timezone.now())
-    schema = str(getattr(connection, "schema_name", ""))
-    _KEY_CACHE.pop((schema, "current"), None)
+    _forget_cached_key()
     return _new_key()

@@ -9,3 +9,6 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("", include("api.urls")),
 ]
+
+handler404 = "config.handlers.not_found"
+handler500 = "config.handlers.server_error"

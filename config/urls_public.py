@@ -13,3 +13,6 @@ urlpatterns = [
     path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "config.handlers.not_found"
+handler500 = "config.handlers.server_error"

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
+from auth_methods.tokens import _KEY_CACHE
 from tenants.context import use_public_schema, with_org
 from tenants.models import Organisation
 from tenants.services import org_create
@@ -44,6 +45,7 @@ def in_acme(acme: Organisation) -> Iterator[Organisation]:
 def _fresh_routing_and_schema() -> Iterator[None]:
     caches["routing"].clear()
     caches["default"].clear()  # throttle counters: every test starts with a fresh budget
+    _KEY_CACHE.clear()  # signing keys cached per process outlive each test's rolled-back rows
     yield
     use_public_schema()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cbor2 import CBORDecodeError
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from webauthn import (
     generate_authentication_options,
@@ -60,6 +61,7 @@ _BUILTIN_ROOT_FORMATS = {
     AttestationFormat.ANDROID_SAFETYNET,
     AttestationFormat.ANDROID_KEY,
 }
+_AAGUID_OID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")  # id-fido-gen-ce-aaguid
 # Formats whose x5c chains may be checked against the organisation's configured roots.
 _CHAIN_FORMATS = (AttestationFormat.PACKED, AttestationFormat.TPM, AttestationFormat.FIDO_U2F)
 
@@ -210,10 +212,24 @@ def authentication_options(params: Any, challenge: bytes) -> dict[str, Any]:
     return dict(options_to_json_dict(options))
 
 
+def _aaguid_matches_certificate(x5c: Sequence[bytes], aaguid: bytes) -> bool:
+    """WebAuthn §8.2.1: a packed certificate naming an AAGUID must name the one in authData;
+    otherwise a certificate for one model could vouch for any AAGUID the client picked."""
+    try:
+        leaf = x509.load_der_x509_certificate(bytes(x5c[0]))
+        extension = leaf.extensions.get_extension_for_oid(_AAGUID_OID)
+    except x509.ExtensionNotFound:
+        return True
+    except ValueError:
+        return False
+    raw = getattr(extension.value, "value", b"")
+    return bool(raw[2:] == aaguid and raw[:2] == b"\x04\x10")
+
+
 def _attestation_trust(
-    parsed: RegistrationCredential,
     fmt: AttestationFormat,
-    has_x5c: bool,
+    x5c: Sequence[bytes] | None,
+    aaguid: bytes,
     verify: Any,
     roots: Sequence[str],
 ) -> str:
@@ -224,8 +240,10 @@ def _attestation_trust(
     """
     if fmt == AttestationFormat.NONE:
         return "none"
-    if fmt == AttestationFormat.PACKED and not has_x5c:
+    if fmt == AttestationFormat.PACKED and not x5c:
         return "self"
+    if fmt == AttestationFormat.PACKED and x5c and not _aaguid_matches_certificate(x5c, aaguid):
+        return "untrusted"
     if fmt in _BUILTIN_ROOT_FORMATS:
         return "trusted"  # verified against py_webauthn's shipped vendor roots
     if fmt not in _CHAIN_FORMATS or not roots:
@@ -286,7 +304,7 @@ def verify_registration(
             "attestation_untrusted", "The attestation statement does not verify."
         ) from None
     trust = _attestation_trust(
-        parsed, attestation.fmt, bool(attestation.att_stmt.x5c), verify, trusted_roots
+        attestation.fmt, attestation.att_stmt.x5c, attested.aaguid, verify, trusted_roots
     )
     flags = attestation.auth_data.flags
     reported = parsed.authenticator_attachment

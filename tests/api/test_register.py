@@ -320,3 +320,33 @@ def test_a_browser_cannot_finish_another_users_ceremony(api: Api) -> None:
     response = browser.post("/webauthn/register", {"credential": credential}, format="json")
     assert_problem(response, 400, "challenge_invalid")
     assert snapshot(api.org) == before
+
+
+def test_a_certificate_for_another_aaguid_does_not_prove_this_one(api: Api) -> None:
+    api.authenticator = SoftAuthenticator(aaguid=GOOGLE_PM, attestation="packed")
+    other = "fbfc3007-154e-4ecc-8c0b-6e020557d7bd"
+    api.set_policy(
+        attestation="direct",
+        allowed_aaguids=[other],
+        trusted_attestation_roots=[api.authenticator.ca.root_pem],
+    )
+    # The certificate names Google Password Manager; authData claims the listed AAGUID.
+    credential = api.authenticator.create(options_for(api), origin=api.origin, aaguid=OTHER_AAGUID)
+    finish_fails(api, credential, 400, "attestation_untrusted")
+
+
+def test_rp_id_may_be_a_registrable_suffix_of_a_custom_primary_host(api: Api) -> None:
+    from tenants.models import Domain
+
+    Domain.objects.filter(tenant=api.org).update(is_primary=False)
+    Domain.objects.create(domain="login.acme-corp.test", tenant=api.org, is_primary=True)
+    api.set_policy(rp_id="ACME-corp.test", allowed_origins=["https://login.acme-corp.test"])
+    options = options_for(api)
+    assert options["publicKey"]["rp"]["id"] == "acme-corp.test"
+    credential = api.authenticator.create(options, origin="https://login.acme-corp.test")
+    assert api.post("/webauthn/register", {"credential": credential}).status_code == 201
+    # An authenticator scoped to the old host's RP ID no longer matches.
+    wrong = api.authenticator.create(
+        options_for(api, "u2"), origin="https://login.acme-corp.test", rp_id="acme.localhost"
+    )
+    finish_fails(api, wrong, 400, "rp_id_mismatch")
