@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import login
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -29,6 +28,7 @@ from api.serializers import (
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import services
+from auth_methods.sessions import pending_user, start_session
 from auth_methods.users import user_for_integrator
 
 
@@ -120,6 +120,9 @@ class AuthenticateOptionsApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(self.AuthenticateOptionsInput, request.data)
         external_id = data["user"]["id"] if "user" in data else None
+        pending = None if api_key_of(request) else pending_user(request._request)
+        if pending is not None:  # the second factor after a password: that user's passkeys
+            external_id = pending.external_id
         return Response(
             services.authentication_options(ctx=ceremony_context(request), external_id=external_id)
         )
@@ -142,17 +145,19 @@ class AuthenticateApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(self.AuthenticateInput, request.data)
         ctx = ceremony_context(request)
-        sign_in = services.authenticate(ctx=ctx, credential=data["credential"])
+        browser = None
+        if api_key_of(request) is None:
+            pending = pending_user(request._request)
+            browser = services.BrowserSignIn(pending_user_id=pending.pk if pending else None)
+        sign_in = services.authenticate(ctx=ctx, credential=data["credential"], browser=browser)
         token = services.sign_in_token(
             ctx=ctx,
             sign_in=sign_in,
             issuer=request_origin(request),
             audience=request_org(request).slug,
         )
-        if api_key_of(request) is None:
-            login(
-                request._request, sign_in.user, backend="django.contrib.auth.backends.ModelBackend"
-            )
+        if browser is not None:
+            start_session(request._request, sign_in.user)
         return Response(
             {
                 "user": WebAuthnUserSerializer(sign_in.user).data,

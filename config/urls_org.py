@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("", include("api.urls")),
+    path("", include("portal.signin_urls")),
+    path("orgs/<slug:slug>/portal/", include("portal.urls")),
 ]
 
 handler404 = "config.handlers.not_found"

@@ -207,7 +207,30 @@ def _unknown_credential() -> AuthError:
     return AuthError.of("credential_unknown", "This organisation holds no such credential.")
 
 
-def authenticate(*, ctx: CeremonyContext, credential: object) -> SignIn:
+@dataclass(frozen=True)
+class BrowserSignIn:
+    """A browser signing a person in: after a password (``pending_user_id``) the passkey is
+    the second factor and must be that user's; without one it must satisfy the org alone."""
+
+    pending_user_id: int | None
+
+
+def _check_browser(
+    policy: pol.OrgPolicy, browser: BrowserSignIn, passkey: Passkey, uv: bool
+) -> None:
+    if browser.pending_user_id is not None and passkey.user_id != browser.pending_user_id:
+        raise _unknown_credential()
+    if browser.pending_user_id is None and policy.mfa_required and not uv:
+        raise AuthError.of(
+            "user_verification_required",
+            "This organisation requires two factors: use a passkey that verifies you "
+            "(PIN or biometrics), or sign in with your password first.",
+        )
+
+
+def authenticate(
+    *, ctx: CeremonyContext, credential: object, browser: BrowserSignIn | None = None
+) -> SignIn:
     """Verify an assertion and return who signed in; every policy rule is enforced here."""
     policy = ctx.policy
     parsed, info = ceremony.parse_authentication(credential)
@@ -247,6 +270,8 @@ def authenticate(*, ctx: CeremonyContext, credential: object) -> SignIn:
         raise _with_subject(exc, user, cred_id) from None
     if not user.is_active:
         raise _with_subject(AuthError.of("user_inactive", "This user is disabled."), user, cred_id)
+    if browser is not None:
+        _check_browser(policy, browser, passkey, result.user_verified)
     now = timezone.now()
     if checks.sign_count_regressed(passkey.sign_count, result.sign_count):
         # Written outside any request transaction on purpose: the flag must survive the error.

@@ -1,0 +1,59 @@
+"""Guards for portal pages: the host's own org admins only, and a recent sign-in for changes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
+
+from auth_methods.models import User
+from auth_methods.sessions import AUTH_AT
+
+RECENT_AUTH_SECONDS = 600  # changes to policy or API keys need a sign-in within 10 minutes
+
+View = Callable[..., HttpResponse]
+
+
+def _login_redirect(request: HttpRequest, path: str = "/login") -> HttpResponse:
+    return HttpResponseRedirect(f"{path}?next={quote(request.get_full_path())}")
+
+
+def require_org_admin(view: View) -> View:
+    """A slug that is not this host's organisation is a 404, whoever asks."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or getattr(tenant, "slug", None) != slug:
+            raise Http404("No such organisation here.")
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return _login_redirect(request)
+        if not user.is_org_admin or not user.is_active:
+            return HttpResponseForbidden("Only this organisation's admins may use the portal.")
+        return view(request, slug, *args, **kwargs)
+
+    return wrapper
+
+
+def require_recent_auth(view: View) -> View:
+    """Step-up: unless the password (or passkey) was given in the last 10 minutes, ask again."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        signed_at = int(request.session.get(AUTH_AT, 0))
+        if time.time() - signed_at > RECENT_AUTH_SECONDS:
+            return _login_redirect(request, "/login/confirm")
+        return view(request, *args, **kwargs)
+
+    return wrapper

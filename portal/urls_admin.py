@@ -1,0 +1,5 @@
+"""User, API-key and audit-log pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Auth-settings pages (policy form, lockout preview, history)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,88 @@
+"""Sign-in pages on the org host: password, then a second factor when one is due."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from auth_methods.errors import AuthError
+from auth_methods.models import User
+from auth_methods.passwords import password_check, second_factor_needed
+from auth_methods.sessions import mark_reauthenticated, pending_user, set_pending, start_session
+from portal.forms import ConfirmForm, SignInForm, add_auth_error
+from portal.views.context import actor_of, policy_of, safe_next
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    policy = policy_of(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = password_check(
+                policy=policy,
+                actor=actor_of(request),
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except AuthError as exc:
+            add_auth_error(form, exc)
+        else:
+            if second_factor_needed(policy, user):
+                set_pending(request, user)
+                return HttpResponseRedirect(f"/login/second-factor?next={safe_next(request)}")
+            start_session(request, user)
+            return HttpResponseRedirect(safe_next(request))
+    return render(
+        request,
+        "auth/login.html",
+        {
+            "form": form,
+            "next": safe_next(request, ""),
+            "passkeys_on": policy.passkey_login_enabled,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    user = pending_user(request)
+    if user is None:
+        return HttpResponseRedirect("/login")
+    return render(request, "auth/second_factor.html", {"pending": user, "next": safe_next(request)})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Step-up for sensitive portal changes: type the password again."""
+    if not isinstance(request.user, User) or not request.user.is_authenticated:
+        return HttpResponseRedirect("/login")
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_check(
+                policy=policy_of(request),
+                actor=actor_of(request),
+                email=request.user.email,
+                password=form.cleaned_data["password"],
+            )
+        except AuthError as exc:
+            add_auth_error(form, exc)
+        else:
+            mark_reauthenticated(request)
+            return HttpResponseRedirect(safe_next(request))
+    return render(
+        request,
+        "auth/confirm.html",
+        {"form": form, "next": safe_next(request, "")},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return HttpResponseRedirect("/login")
