@@ -37,6 +37,7 @@ class StoredCredentialFacts:
     backup_eligible: bool
     flagged: bool
     sign_count: int
+    algorithm: int | None = None
 
 
 def _presence_and_verification(policy: OrgPolicy, up: bool, uv: bool) -> None:
@@ -109,6 +110,12 @@ def check_authentication(
         raise AuthError(
             "authenticator_not_allowed",
             "This organisation does not allow synced (backup-eligible) passkeys.",
+        )
+    if stored.algorithm is not None and stored.algorithm not in policy.algorithms:
+        raise AuthError(
+            "algorithm_not_allowed",
+            f"This passkey uses algorithm {stored.algorithm}, "
+            "which the organisation no longer allows.",
         )
     if policy.allowed_aaguids and not (
         stored.aaguid_attested and stored.aaguid.lower() in policy.allowed_aaguids

@@ -328,6 +328,7 @@ def _stored_facts(passkey: Passkey) -> checks.StoredCredentialFacts:
         backup_eligible=passkey.backup_eligible,
         flagged=passkey.flagged,
         sign_count=passkey.sign_count,
+        algorithm=passkey.algorithm,
     )
 
 

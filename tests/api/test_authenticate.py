@@ -253,3 +253,9 @@ def test_the_token_says_mfa_only_when_the_user_was_verified(enrolled: Api) -> No
         and claims["aud"] == "acme"
         and claims["sub"] == "u1"
     )
+
+
+def test_a_passkey_whose_algorithm_was_dropped_is_refused(enrolled: Api) -> None:
+    enrolled.set_policy(algorithms=[-8])  # the soft authenticator registered with ES256 (-7)
+    credential = enrolled.authenticator.get(options(enrolled), origin=enrolled.origin)
+    sign_in_fails(enrolled, credential, 400, "algorithm_not_allowed")
