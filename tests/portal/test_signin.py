@@ -20,20 +20,32 @@ def test_the_login_page_offers_password_and_passkey(acme: Organisation) -> None:
 
 def test_a_password_signs_in_and_honours_a_same_host_next(acme: Organisation, admin: User) -> None:
     client = Client(HTTP_HOST="acme.localhost")
-    response = client.post("/login", {"email": "ADMIN@acme.test", "password": PASSWORD, "next": "/orgs/acme/portal/"})
+    response = client.post(
+        "/login", {"email": "ADMIN@acme.test", "password": PASSWORD, "next": "/orgs/acme/portal/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/orgs/acme/portal/"
     assert client.get("/orgs/acme/portal/").status_code == 200
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "http://acme.localhost.evil/"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "http://acme.localhost.evil/"]
+)
 def test_next_never_leaves_the_host(acme: Organisation, admin: User, target: str) -> None:
-    response = Client(HTTP_HOST="acme.localhost").post("/login", {"email": admin.email, "password": PASSWORD, "next": target})
+    response = Client(HTTP_HOST="acme.localhost").post(
+        "/login", {"email": admin.email, "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
 
 
-@pytest.mark.parametrize("email,password", [("admin@acme.test", "wrong"), ("nobody@acme.test", PASSWORD)])
-def test_a_wrong_password_or_email_gets_one_message(acme: Organisation, admin: User, email: str, password: str) -> None:
-    response = Client(HTTP_HOST="acme.localhost").post("/login", {"email": email, "password": password})
+@pytest.mark.parametrize(
+    "email,password", [("admin@acme.test", "wrong"), ("nobody@acme.test", PASSWORD)]
+)
+def test_a_wrong_password_or_email_gets_one_message(
+    acme: Organisation, admin: User, email: str, password: str
+) -> None:
+    response = Client(HTTP_HOST="acme.localhost").post(
+        "/login", {"email": email, "password": password}
+    )
     assert response.status_code == 400
     assert "That email and password do not match." in response.content.decode()
     with with_org(acme):
@@ -44,7 +56,9 @@ def test_a_disabled_user_cannot_sign_in(acme: Organisation) -> None:
     user = make_user(acme, "off@acme.test")
     with with_org(acme):
         User.objects.filter(pk=user.pk).update(is_active=False)
-    response = Client(HTTP_HOST="acme.localhost").post("/login", {"email": user.email, "password": PASSWORD})
+    response = Client(HTTP_HOST="acme.localhost").post(
+        "/login", {"email": user.email, "password": PASSWORD}
+    )
     assert response.status_code == 400
 
 
@@ -56,13 +70,19 @@ def test_password_attempts_are_rate_limited(acme: Organisation, admin: User) -> 
     assert response.status_code == 400 and "Too many sign-in attempts" in response.content.decode()
 
 
-def test_a_user_of_another_org_cannot_sign_in_here(acme: Organisation, globex: Organisation) -> None:
+def test_a_user_of_another_org_cannot_sign_in_here(
+    acme: Organisation, globex: Organisation
+) -> None:
     make_user(globex, "only@globex.test")
-    response = Client(HTTP_HOST="acme.localhost").post("/login", {"email": "only@globex.test", "password": PASSWORD})
+    response = Client(HTTP_HOST="acme.localhost").post(
+        "/login", {"email": "only@globex.test", "password": PASSWORD}
+    )
     assert response.status_code == 400
 
 
-def test_a_required_second_factor_holds_the_session_until_the_passkey(acme: Organisation, admin: User) -> None:
+def test_a_required_second_factor_holds_the_session_until_the_passkey(
+    acme: Organisation, admin: User
+) -> None:
     from tests.api.conftest import make_api
 
     make_api(acme, ["admin"]).set_policy(mfa_required=True)
