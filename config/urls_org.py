@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),
+    path("account/", include("portal.account_urls")),
 ]
 
 handler404 = "config.handlers.not_found"

@@ -46,6 +46,17 @@ def require_org_admin(view: View) -> View:
     return wrapper
 
 
+def require_signed_in(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return _login_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def require_recent_auth(view: View) -> View:
     """Step-up: unless the password (or passkey) was given in the last 10 minutes, ask again."""
 

@@ -23,6 +23,7 @@ def signed_in(org: Organisation, user: User) -> Client:
     client = Client(HTTP_HOST=f"{org.slug}.localhost")
     response = client.post("/login", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.content[:400]
+    assert not response["Location"].startswith("/login/second-factor"), "a second factor is due"
     return client
 
 

@@ -1,0 +1,18 @@
+import { register, explain } from '../ceremony.js'
+
+const form = document.getElementById('add-passkey')
+const error = document.getElementById('passkey-error')
+
+if (form) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    error.hidden = true
+    try {
+      await register(document.getElementById('new-passkey-label').value)
+      window.location.reload()
+    } catch (e) {
+      error.textContent = explain(e)
+      error.hidden = false
+    }
+  })
+}

@@ -1,0 +1,80 @@
+"""/account/security: a signed-in person looks after their own passkeys."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from auth_methods.errors import AuthError
+from auth_methods.models import Passkey, User
+from auth_methods.passkeys.authenticators import authenticator_name
+from auth_methods.passkeys.services import passkey_delete, passkey_rename
+from portal.decorators import require_recent_auth, require_signed_in
+from portal.views.context import actor_of, policy_of
+
+
+def _me(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101 (require_signed_in let only users in)
+    return request.user
+
+
+def _own_passkey(request: HttpRequest, passkey_id: int) -> Passkey:
+    passkey = Passkey.objects.filter(pk=passkey_id, user=_me(request)).first()
+    if passkey is None:
+        raise Http404("No such passkey.")
+    return passkey
+
+
+@require_GET
+@require_signed_in
+def security(request: HttpRequest) -> HttpResponse:
+    passkeys = [
+        {"passkey": p, "name": authenticator_name(p.aaguid)}
+        for p in Passkey.objects.filter(user=_me(request))
+    ]
+    return render(
+        request,
+        "account/security.html",
+        {
+            "passkeys": passkeys,
+            "policy": policy_of(request),
+        },
+    )
+
+
+@require_POST
+@require_signed_in
+@require_recent_auth
+def rename(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    passkey = _own_passkey(request, passkey_id)
+    try:
+        passkey_rename(
+            actor=actor_of(request), passkey=passkey, label=request.POST.get("label", "")
+        )
+    except AuthError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Passkey renamed.")
+    return HttpResponseRedirect("/account/security")
+
+
+@require_signed_in
+@require_recent_auth
+def delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    passkey = _own_passkey(request, passkey_id)
+    if request.method != "POST":
+        return render(request, "account/delete_passkey.html", {"passkey": passkey})
+    try:
+        passkey_delete(
+            actor=actor_of(request),
+            passkey=passkey,
+            policy=policy_of(request),
+            guard_last_factor=True,
+        )
+    except AuthError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Passkey “{passkey.label}” deleted.")
+    return HttpResponseRedirect("/account/security")

@@ -1,0 +1,59 @@
+"""Passkeys in a real browser: add one on /account/security, then sign in with it alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auth_methods.models import Passkey
+from tenants.context import with_org
+from tests.browser.conftest import sign_in_with_password
+
+pytestmark = pytest.mark.browser
+
+
+def add_passkey(page: Any, label: str) -> None:
+    page.get_by_label("Label for a new passkey").fill(label)
+    page.get_by_role("button", name="Add passkey").click()
+    page.get_by_role("cell", name="Device-bound").first.wait_for()
+
+
+def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
+    live: dict[str, Any], page: Any, person: dict[str, str], django_db_blocker: Any
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    add_passkey(page, "Work laptop")
+    assert page.get_by_label("Label", exact=True).first.input_value() == "Work laptop"
+    with django_db_blocker.unblock(), with_org(live["org"]):
+        stored = Passkey.objects.get(user__email=person["email"])
+        assert stored.label == "Work laptop" and stored.user_verified
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/login")
+    page.goto(f"{base}/login?next=/account/security")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(f"{base}/account/security")
+    assert person["email"] in page.content()
+    with django_db_blocker.unblock(), with_org(live["org"]):
+        assert Passkey.objects.get(user__email=person["email"]).last_used_at is not None
+
+
+def test_a_person_renames_and_deletes_a_passkey(
+    live: dict[str, Any], page: Any, person: dict[str, str], django_db_blocker: Any
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    add_passkey(page, "Old name")
+    field = page.get_by_label("Label", exact=True).first
+    field.fill("Phone")
+    page.get_by_role("button", name="Rename").first.click()
+    page.get_by_text("Passkey renamed.").wait_for()
+    assert page.get_by_label("Label", exact=True).first.input_value() == "Phone"
+
+    page.get_by_role("link", name="Delete").first.click()
+    page.get_by_role("button", name="Delete passkey").click()
+    page.get_by_text("You have no passkeys yet.").wait_for()
+    with django_db_blocker.unblock(), with_org(live["org"]):
+        assert not Passkey.objects.filter(user__email=person["email"]).exists()
