@@ -185,6 +185,50 @@ class TotpDevice(models.Model):
         return f"TOTP of {self.user_id}"
 
 
+class RecoveryCodeSet(models.Model):
+    """A user's current recovery codes: keyed hashes only; each code is used once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    hashes = models.JSONField(default=list)  # HMAC-SHA256 of each code, hex
+    used = models.JSONField(default=list)  # one boolean per code
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"recovery codes of {self.user_id}"
+
+
+class RecoveryLink(models.Model):
+    """An emailed, single-use, short-lived sign-in link to recover an account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery link {self.pk}"
+
+
+class OutboxMessage(models.Model):
+    """An email written in the same transaction as the change it reports; a worker sends it."""
+
+    kind = models.CharField(max_length=64)
+    to_email = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email}"
+
+
 class SigningKey(models.Model):
     """An ES256 key for sign-in tokens; the private half is encrypted at rest."""
 

@@ -209,6 +209,20 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Security emails leave through the transactional outbox and a Celery task.
+EMAIL_BACKEND = env_str(
+    "PASSGATE_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("PASSGATE_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("PASSGATE_SMTP_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("PASSGATE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("PASSGATE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PASSGATE_SMTP_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("PASSGATE_FROM_EMAIL", "Passgate <no-reply@passgate.localhost>")
+
 LOG_LEVEL = env_choice(
     "PASSGATE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 )
