@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from portal.views.account import home
 from tenants.health import healthz, readyz
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),
     path("account/", include("portal.account_urls")),
+    path("", home, name="home"),
 ]
 
 handler404 = "config.handlers.not_found"

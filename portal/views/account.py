@@ -78,3 +78,9 @@ def delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Passkey “{passkey.label}” deleted.")
     return HttpResponseRedirect("/account/security")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    signed_in = isinstance(request.user, User) and request.user.is_authenticated
+    return HttpResponseRedirect("/account/security" if signed_in else "/login")

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
+from auth_methods.models import User
 from auth_methods.users import user_create
-from tenants.context import use_public_schema, with_org
-from tenants.models import Organisation
+from tenants.context import with_org
 from tenants.selectors import org_get
 from tenants.services import org_create
 
@@ -37,6 +38,7 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "a-Long-passphrase-1"
+T = TypeVar("T")
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -44,12 +46,34 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def committed(work: Callable[[], T]) -> T:
+    """Run ``work`` on a connection of its own, committed at once: the server thread must see
+    it, whatever transaction the test itself runs in."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller's thread)
+            box["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="session")
 def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """A server thread on 127.0.0.1, an org served at http://browser.localhost:<port>."""
     with django_db_blocker.unblock():
-        org = org_get("browser") or org_create(slug="browser", name="Browser Test Co").org
-        use_public_schema()
+        org = committed(
+            lambda: org_get("browser") or org_create(slug="browser", name="Browser Test Co").org
+        )
         server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
         server.set_app(StaticFilesHandler(get_wsgi_application()))
         port = server.server_address[1]
@@ -63,6 +87,12 @@ def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, An
             server.shutdown()
             server.server_close()
             settings.PUBLIC_PORT = previous
+            # Request threads may still hold connections; the test database must be droppable.
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +105,20 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+NO_AUTOFILL = "delete PublicKeyCredential.isConditionalMediationAvailable;"
+
+
 @pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser profile with a CDP virtual platform authenticator (UV, resident keys)."""
+def page(chromium: Any, request: Any) -> Iterator[Any]:
+    """A fresh browser profile with a CDP virtual platform authenticator (UV, resident keys).
+
+    The virtual authenticator answers conditional (autofill) requests at once, as if the
+    person picked the suggestion; tests of the button mark themselves ``no_autofill`` to
+    see the page as a browser without conditional mediation does.
+    """
     context = chromium.new_context()
+    if request.node.get_closest_marker("no_autofill"):
+        context.add_init_script(NO_AUTOFILL)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
@@ -104,11 +144,20 @@ def page(chromium: Any) -> Iterator[Any]:
 def person(live: dict[str, Any], django_db_blocker: Any, request: Any) -> Iterator[dict[str, str]]:
     """A committed user of the browser org (removed again after the test)."""
     email = f"{request.node.name[:40].lower().replace('_', '-')}@browser.test"
-    with django_db_blocker.unblock(), with_org(live["org"]):
-        user = user_create(email=email, password=PASSWORD)
+
+    def create() -> User:
+        with with_org(live["org"]):
+            return user_create(email=email, password=PASSWORD)
+
+    def delete() -> None:
+        with with_org(live["org"]):
+            User.objects.filter(email=email).delete()
+
+    with django_db_blocker.unblock():
+        committed(create)
     yield {"email": email, "password": PASSWORD}
-    with django_db_blocker.unblock(), with_org(live["org"]):
-        user.delete()
+    with django_db_blocker.unblock():
+        committed(delete)
 
 
 def sign_in_with_password(
@@ -119,7 +168,3 @@ def sign_in_with_password(
     page.get_by_label("Password").fill(person["password"])
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base}{next_path}")
-
-
-def org_schema_guard(org: Organisation) -> None:
-    assert org.schema_name == "org_browser"

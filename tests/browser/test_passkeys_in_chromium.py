@@ -10,7 +10,8 @@ from auth_methods.models import Passkey
 from tenants.context import with_org
 from tests.browser.conftest import sign_in_with_password
 
-pytestmark = pytest.mark.browser
+# django_db: makes pytest-django set up the test database; writes go through committed().
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def add_passkey(page: Any, label: str) -> None:
@@ -19,6 +20,7 @@ def add_passkey(page: Any, label: str) -> None:
     page.get_by_role("cell", name="Device-bound").first.wait_for()
 
 
+@pytest.mark.no_autofill
 def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
     live: dict[str, Any], page: Any, person: dict[str, str], django_db_blocker: Any
 ) -> None:
@@ -26,7 +28,7 @@ def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
     sign_in_with_password(page, base, person)
     add_passkey(page, "Work laptop")
     assert page.get_by_label("Label", exact=True).first.input_value() == "Work laptop"
-    with django_db_blocker.unblock(), with_org(live["org"]):
+    with with_org(live["org"]):
         stored = Passkey.objects.get(user__email=person["email"])
         assert stored.label == "Work laptop" and stored.user_verified
 
@@ -36,7 +38,7 @@ def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
     page.get_by_role("button", name="Sign in with a passkey").click()
     page.wait_for_url(f"{base}/account/security")
     assert person["email"] in page.content()
-    with django_db_blocker.unblock(), with_org(live["org"]):
+    with with_org(live["org"]):
         assert Passkey.objects.get(user__email=person["email"]).last_used_at is not None
 
 
@@ -55,5 +57,19 @@ def test_a_person_renames_and_deletes_a_passkey(
     page.get_by_role("link", name="Delete").first.click()
     page.get_by_role("button", name="Delete passkey").click()
     page.get_by_text("You have no passkeys yet.").wait_for()
-    with django_db_blocker.unblock(), with_org(live["org"]):
+    with with_org(live["org"]):
         assert not Passkey.objects.filter(user__email=person["email"]).exists()
+
+
+def test_browser_autofill_signs_in_with_the_passkey(
+    live: dict[str, Any], page: Any, person: dict[str, str]
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    add_passkey(page, "Laptop")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/login")
+    # Conditional mediation starts on load; the virtual authenticator picks the passkey.
+    page.goto(f"{base}/login?next=/account/security")
+    page.wait_for_url(f"{base}/account/security")
+    assert person["email"] in page.content()

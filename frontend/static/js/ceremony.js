@@ -64,9 +64,12 @@ export function explain (error) {
   return (error && error.message) || 'Something went wrong with the passkey.'
 }
 
-export async function authenticate (body = {}, mediation) {
+export async function authenticate (body = {}, mediation, signal) {
   const { publicKey } = await postJSON('/webauthn/authenticate/options', body)
-  const credential = await navigator.credentials.get({ publicKey: parseRequest(publicKey), mediation })
+  const request = { publicKey: parseRequest(publicKey) }
+  if (mediation) request.mediation = mediation
+  if (signal) request.signal = signal
+  const credential = await navigator.credentials.get(request)
   return postJSON('/webauthn/authenticate', { credential: toJSON(credential) })
 }
 
