@@ -24,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = float(os.environ.get("BENCH_SECONDS", "8"))
 LEVELS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "1,8,32").split(",")]
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 HOST = "bench.localhost"
 
 
