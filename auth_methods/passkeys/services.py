@@ -142,6 +142,8 @@ def register(
                 backed_up=result.backed_up,
                 user_verified=result.user_verified,
             )
+            if user.passkey_enrolment_required:  # onboarding done
+                User.objects.filter(pk=user.pk).update(passkey_enrolment_required=False)
             audit_record(
                 actor=ctx.actor,
                 action="passkey.register",

@@ -34,6 +34,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 set_pending(request, user)
                 return HttpResponseRedirect(f"/login/second-factor?next={safe_next(request)}")
             start_session(request, user)
+            if user.passkey_enrolment_required:  # onboarding: an admin asked for a passkey
+                return HttpResponseRedirect("/account/security?enrol=1")
             return HttpResponseRedirect(safe_next(request))
     return render(
         request,

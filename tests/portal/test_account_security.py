@@ -77,3 +77,18 @@ def test_changes_need_a_recent_sign_in(acme: Organisation, member: User) -> None
     assert response.status_code == 302 and response["Location"].startswith("/login/confirm")
     with with_org(acme):
         assert Passkey.objects.get(pk=passkey.pk).label == "Key"
+
+
+def test_a_flagged_user_is_asked_to_enrol_right_after_signing_in(acme: Organisation) -> None:
+    user = make_user(acme, "flagged@acme.test")
+    with with_org(acme):
+        User.objects.filter(pk=user.pk).update(passkey_enrolment_required=True)
+    client = Client(HTTP_HOST="acme.localhost")
+    response = client.post(
+        "/login", {"email": user.email, "password": "a-Long-passphrase-1", "next": "/x"}
+    )
+    assert response["Location"] == "/account/security?enrol=1"
+    assert 'id="enrolment-required"' in client.get(response["Location"]).content.decode()
+    enrolled(acme, user)  # registering a passkey completes the onboarding
+    with with_org(acme):
+        assert User.objects.get(pk=user.pk).passkey_enrolment_required is False
