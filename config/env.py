@@ -122,3 +122,13 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(port or query.pop("port", "") or ""),
         "OPTIONS": query,
     }
+
+
+def env_rate(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A DRF throttle rate such as ``600/min``."""
+    import re
+
+    value = env_str(name, default, environ)
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 600/min.")
+    return value

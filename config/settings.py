@@ -12,6 +12,7 @@ from config.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_secret,
     env_str,
 )
@@ -174,8 +175,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerIpThrottle", "api.throttling.PerKeyThrottle"],
     # Rates are per organisation (the default cache's keys carry the schema).
     "DEFAULT_THROTTLE_RATES": {
-        "ip": env_str("PASSGATE_RATE_PER_IP", "600/min"),
-        "key": env_str("PASSGATE_RATE_PER_KEY", "6000/min"),
+        "ip": env_rate("PASSGATE_RATE_PER_IP", "600/min"),
+        "key": env_rate("PASSGATE_RATE_PER_KEY", "6000/min"),
     },
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

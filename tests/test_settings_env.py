@@ -34,6 +34,7 @@ def test_env_bool_reads_booleans(raw: str, expected: bool) -> None:
             "at least 32",
         ),
         (lambda: env.database_from_url("mysql://x/y"), "not postgres"),
+        (lambda: env.env_rate("R", "1/min", {"R": "lots"}), "not a rate"),
         (lambda: env.database_from_url("postgres://host/"), "names no database"),
     ],
 )
