@@ -6,6 +6,7 @@ from typing import ClassVar, Protocol
 
 from auth_methods.models import Passkey, TotpDevice, User
 from auth_methods.policy import OrgPolicy
+from auth_methods.recovery_codes.services import recovery_codes_left
 
 
 class Factor(Protocol):
@@ -33,15 +34,35 @@ class TotpFactor:
         return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
-FACTORS: tuple[Factor, ...] = (PasskeyFactor(), TotpFactor())
+class RecoveryCodeFactor:
+    kind: ClassVar[str] = "recovery_code"
+
+    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+        return recovery_codes_left(user) > 0
+
+
+# The order is the order a chooser offers them in: strongest first.
+FACTORS: tuple[Factor, ...] = (PasskeyFactor(), TotpFactor(), RecoveryCodeFactor())
 
 
 def usable_factors(user: User, *, exclude_passkey: Passkey | None = None) -> list[str]:
     return [f.kind for f in FACTORS if f.is_usable(user, exclude_passkey=exclude_passkey)]
 
 
-def is_last_required_factor(policy: OrgPolicy, user: User, *, exclude_passkey: Passkey) -> bool:
-    """True when the org requires a second factor and removing this passkey leaves none."""
+def is_last_required_factor(
+    policy: OrgPolicy,
+    user: User,
+    *,
+    removing: str = PasskeyFactor.kind,
+    exclude_passkey: Passkey | None = None,
+) -> bool:
+    """True when the org requires a second factor and the removal leaves ``user`` none.
+
+    ``removing`` is the kind going away. For one passkey, pass it as ``exclude_passkey``:
+    the user's other passkeys still count. Otherwise the whole kind is discounted."""
     if not policy.mfa_required:
         return False
-    return not usable_factors(user, exclude_passkey=exclude_passkey)
+    left = usable_factors(user, exclude_passkey=exclude_passkey)
+    if exclude_passkey is None:
+        left = [kind for kind in left if kind != removing]
+    return not left

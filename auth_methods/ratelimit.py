@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from auth_methods.errors import AuthError
+from auth_methods.models import User
 
 # 10 password attempts per account and 50 per IP address, per 15 minutes.
 PASSWORD_PER_ACCOUNT = (10, 900)
@@ -29,3 +30,28 @@ def authorize_password_attempt(*, email: str, ip: str | None) -> None:
             raise AuthError(
                 "rate_limited", f"Too many sign-in attempts; try again in {window // 60} minutes."
             )
+
+
+# 5 second-factor guesses per user per 5 minutes, counted separately for the authenticator
+# app and for recovery codes. With the ±1 step window a guess hits one of 3 live codes in
+# 10^6, so an attacker who holds the password (at ~1,440 guesses a day) needs about four
+# months for even odds. Successes count too: a code changes every 30 s, nobody needs more.
+# Keys carry the user's pk only: the default cache prefixes every key with the org schema.
+TOTP_PER_USER = (5, 300)
+RECOVERY_CODE_PER_USER = (5, 300)
+
+
+def _authorize_user(kind: str, user_pk: object, budget: tuple[int, int]) -> None:
+    limit, window = budget
+    if _spend(f"rl:{kind}:user:{user_pk}", limit, window) > limit:
+        raise AuthError(
+            "rate_limited", f"Too many codes tried; try again in {window // 60} minutes."
+        )
+
+
+def authorize_totp_attempt(user: User) -> None:
+    _authorize_user("totp", user.pk, TOTP_PER_USER)
+
+
+def authorize_recovery_code_attempt(user: User) -> None:
+    _authorize_user("recovery", user.pk, RECOVERY_CODE_PER_USER)

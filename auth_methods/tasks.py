@@ -3,6 +3,7 @@ the schema of the organisation that sent it (or, from beat, of every organisatio
 
 from __future__ import annotations
 
+from auth_methods.outbox import SEND_ERRORS, outbox_send, outbox_sweep
 from auth_methods.passkeys.challenges import challenges_purge_expired
 from config.celery import app
 
@@ -10,3 +11,21 @@ from config.celery import app
 @app.task(name="auth_methods.purge_expired_challenges")  # type: ignore[untyped-decorator]
 def purge_expired_challenges() -> int:
     return challenges_purge_expired()
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    name="auth_methods.send_outbox_message",
+    # Transport errors only: anything else is a bug that retrying would not fix.
+    autoretry_for=SEND_ERRORS,
+    max_retries=8,
+    retry_backoff=True,  # 1 s, 2 s, 4 s ... about 4 minutes in all, with jitter
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def send_outbox_message(message_id: int) -> bool:
+    return outbox_send(message_id)
+
+
+@app.task(name="auth_methods.sweep_outbox")  # type: ignore[untyped-decorator]
+def sweep_outbox() -> int:
+    return outbox_sweep()

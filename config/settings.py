@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_methods.purge_expired_challenges",
         "schedule": 300.0,
     },
+    # Re-queue outbox emails whose task was lost (broker down, worker killed mid-send).
+    "sweep-outbox": {
+        "task": "auth_methods.sweep_outbox",
+        "schedule": 60.0,
+    },
 }
 
 # Security emails leave through the transactional outbox and a Celery task.
@@ -222,6 +227,7 @@ EMAIL_PORT = env_int("PASSGATE_SMTP_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("PASSGATE_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env_str("PASSGATE_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PASSGATE_SMTP_TLS", False)
+EMAIL_FILE_PATH = env_str("PASSGATE_EMAIL_FILE_PATH", "")
 DEFAULT_FROM_EMAIL = env_str("PASSGATE_FROM_EMAIL", "Passgate <no-reply@passgate.localhost>")
 
 LOG_LEVEL = env_choice(

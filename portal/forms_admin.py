@@ -28,14 +28,14 @@ class UserCreateForm(forms.Form):
         max_length=1024,
         required=False,
         strip=False,
-        help_text="Optional: without one, the user signs in with a passkey only.",
+        help_text="Without one, the user can sign in with a passkey only.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     external_id = forms.CharField(
         label="External id",
         max_length=200,
         required=False,
-        help_text="Optional: your own system's id for this user; one is generated otherwise.",
+        help_text="Your own system's id for this user; left empty, one is generated.",
     )
 
 

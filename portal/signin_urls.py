@@ -1,10 +1,14 @@
 from django.urls import path
 
-from portal.views.signin import confirm, second_factor, sign_in, sign_out
+from portal.views import second_factor
+from portal.views.signin import confirm, sign_in, sign_out
 
 urlpatterns = [
     path("login", sign_in, name="login"),
-    path("login/second-factor", second_factor, name="login-second-factor"),
+    path("login/second-factor", second_factor.choose, name="login-second-factor"),
+    path("login/second-factor/passkey", second_factor.passkey),
+    path("login/second-factor/totp", second_factor.totp),
+    path("login/second-factor/recovery-code", second_factor.recovery_code),
     path("login/confirm", confirm, name="login-confirm"),
     path("logout", sign_out, name="logout"),
 ]

@@ -1,5 +1,9 @@
 """Auth-settings pages (policy form, lockout preview, history)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from portal.views.auth_settings import auth_settings
+
+urlpatterns = [
+    path("configuration/auth-settings", auth_settings, name="portal-auth-settings"),
+]

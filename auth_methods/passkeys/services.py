@@ -14,6 +14,7 @@ from auth_methods.audit import Actor, audit_record
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import Challenge, Passkey, User
+from auth_methods.notifications import notify_passkey_added, notify_passkey_removed
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
@@ -142,6 +143,7 @@ def register(
                 backed_up=result.backed_up,
                 user_verified=result.user_verified,
             )
+            notify_passkey_added(user, passkey.label)
             if user.passkey_enrolment_required:  # onboarding done
                 User.objects.filter(pk=user.pk).update(passkey_enrolment_required=False)
             audit_record(
@@ -383,6 +385,7 @@ def passkey_delete(
                 "Add another one first.",
             )
         cred_id = b64url_encode(bytes(passkey.credential_id))
+        notify_passkey_removed(passkey.user, passkey.label)
         passkey.delete()
         audit_record(
             actor=actor, action="passkey.delete", subject=passkey.user, credential_id=cred_id
@@ -392,6 +395,8 @@ def passkey_delete(
 def passkeys_remove_all(*, actor: Actor, user: User) -> int:
     """Admin reset: remove every passkey of ``user``."""
     with transaction.atomic():
+        for label in Passkey.objects.filter(user=user).values_list("label", flat=True):
+            notify_passkey_removed(user, label)
         deleted, _ = Passkey.objects.filter(user=user).delete()
         audit_record(
             actor=actor, action="passkey.remove_all", subject=user, data={"removed": deleted}

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passwords import password_check, second_factor_needed
-from auth_methods.sessions import mark_reauthenticated, pending_user, set_pending, start_session
+from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
 from portal.views.context import actor_of, policy_of, safe_next
 
@@ -47,14 +47,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
-
-
-@require_http_methods(["GET"])
-def second_factor(request: HttpRequest) -> HttpResponse:
-    user = pending_user(request)
-    if user is None:
-        return HttpResponseRedirect("/login")
-    return render(request, "auth/second_factor.html", {"pending": user, "next": safe_next(request)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -67,7 +67,7 @@ def committed(work: Callable[[], T]) -> T:
     return box["value"]  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """A server thread on 127.0.0.1, an org served at http://browser.localhost:<port>."""
     with django_db_blocker.unblock():
@@ -78,7 +78,9 @@ def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, An
         server.set_app(StaticFilesHandler(get_wsgi_application()))
         port = server.server_address[1]
         previous = settings.PUBLIC_PORT
-        settings.PUBLIC_PORT = port  # the org's origin includes the port browsers use
+        # The org's origin includes the port browsers use; restored when the module ends, as
+        # every other test speaks to org hosts without a port.
+        settings.PUBLIC_PORT = port
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:

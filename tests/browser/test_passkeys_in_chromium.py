@@ -73,3 +73,21 @@ def test_browser_autofill_signs_in_with_the_passkey(
     page.goto(f"{base}/login?next=/account/security")
     page.wait_for_url(f"{base}/account/security")
     assert person["email"] in page.content()
+
+
+@pytest.mark.no_autofill
+def test_a_password_then_the_passkey_as_second_factor(
+    live: dict[str, Any], page: Any, person: dict[str, str]
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    add_passkey(page, "Key")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/login")
+    page.get_by_label("Email").fill(person["email"])
+    page.get_by_label("Password").fill(person["password"])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(f"{base}/login/second-factor/passkey**")
+    page.get_by_role("button", name="Use my passkey").click()
+    page.wait_for_url(f"{base}/account/security")  # signed in: / sends people here
+    assert person["email"] in page.content()

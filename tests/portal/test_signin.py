@@ -80,7 +80,27 @@ def test_a_user_of_another_org_cannot_sign_in_here(
     assert response.status_code == 400
 
 
-def test_a_required_second_factor_holds_the_session_until_the_passkey(
+def test_a_second_factor_holds_the_session_until_the_passkey(
+    acme: Organisation, admin: User
+) -> None:
+    from tests.api.conftest import make_api
+
+    api = make_api(acme, ["admin"])
+    assert api.register(admin.external_id, admin.email).status_code == 201
+    client = Client(HTTP_HOST="acme.localhost")
+    response = client.post("/login", {"email": admin.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith("/login/second-factor")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/orgs/acme/portal/").status_code == 302  # not signed in yet
+    chooser = client.get(response["Location"])
+    assert chooser.status_code == 302 and chooser["Location"].startswith(
+        "/login/second-factor/passkey"
+    )
+    page = client.get(chooser["Location"]).content.decode()
+    assert "admin@acme.test" in page and "js/pages/second_factor.js" in page
+
+
+def test_a_required_second_factor_without_any_factor_is_explained(
     acme: Organisation, admin: User
 ) -> None:
     from tests.api.conftest import make_api
@@ -88,11 +108,9 @@ def test_a_required_second_factor_holds_the_session_until_the_passkey(
     make_api(acme, ["admin"]).set_policy(mfa_required=True)
     client = Client(HTTP_HOST="acme.localhost")
     response = client.post("/login", {"email": admin.email, "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"].startswith("/login/second-factor")
-    assert "_auth_user_id" not in client.session
-    assert client.get("/orgs/acme/portal/").status_code == 302  # not signed in yet
     page = client.get(response["Location"]).content.decode()
-    assert "admin@acme.test" in page and "js/pages/second_factor.js" in page
+    assert "requires a second factor, and your account has none yet" in page
+    assert "_auth_user_id" not in client.session
 
 
 def test_sign_out_needs_post(admin_client: Client) -> None:

@@ -2,6 +2,7 @@ import { authenticate, explain } from '../ceremony.js'
 
 const button = document.getElementById('passkey-second-factor')
 const error = document.getElementById('passkey-error')
+const fallback = document.getElementById('fallback-totp')
 
 button.addEventListener('click', async () => {
   error.hidden = true
@@ -11,5 +12,6 @@ button.addEventListener('click', async () => {
   } catch (e) {
     error.textContent = explain(e)
     error.hidden = false
+    if (fallback) fallback.hidden = false // after a failed passkey, offer the app code
   }
 })

@@ -1,0 +1,161 @@
+"""Would a policy change lock someone out? A pre-flight for the auth-settings page.
+
+A user is listed when they can sign in under the current policy and cannot under the
+proposed one: none of their passkeys would pass the sign-in rules and the password door is
+shut too. The passkey rules mirror ``policy_checks.check_authentication`` plus the RP ID the
+ceremony checks; attachment is not among them (sign-in does not check it, per the contract).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from django.db.models import Exists, OuterRef, Prefetch
+
+from auth_methods.factors import FACTORS, PasskeyFactor
+from auth_methods.models import Passkey, User
+from auth_methods.policy import OrgPolicy, effective_rp_id
+
+# Fields that only shape new registrations: a change never stops an existing passkey.
+REGISTRATION_ONLY = {
+    "passkey_registration_enabled": "Passkey registration",
+    "authenticator_attachment": "Authenticator attachment",
+    "resident_key": "Discoverable credentials",
+    "attestation": "Attestation",
+    "require_trusted_attestation": "Require trusted attestation",
+    "trusted_attestation_roots": "Trusted attestation roots",
+    "max_passkeys_per_user": "Passkeys per user",
+}
+
+
+@dataclass(frozen=True)
+class LockedOutUser:
+    user_id: int
+    email: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LockoutPreview:
+    users: tuple[LockedOutUser, ...]
+    # Changed fields that affect new registrations only, one sentence each.
+    registration_notes: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.users)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names exactly this list of users and reasons: a confirmation given for one list
+        must not save a change that has since come to lock out other people."""
+        text = "\n".join(f"{u.user_id}:{'|'.join(u.reasons)}" for u in self.users)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def passkey_blockers(policy: OrgPolicy, passkey: Passkey, *, rp_id_changed: bool) -> list[str]:
+    """Why ``passkey`` could not sign in under ``policy`` (empty: it works)."""
+    reasons = []
+    if passkey.flagged:
+        reasons.append("a passkey is flagged as a possible clone")
+    if not policy.passkey_login_enabled:
+        reasons.append("passkey sign-in is turned off")
+    if rp_id_changed:
+        # A passkey is bound to the RP ID it was created for; no authenticator offers it
+        # for another one.
+        reasons.append(f"the RP ID changes to {effective_rp_id(policy)}")
+    if passkey.algorithm not in policy.algorithms:
+        reasons.append(f"algorithm {passkey.algorithm} is no longer allowed")
+    if policy.user_verification == "required" and not passkey.user_verified:
+        reasons.append("user verification is required and a passkey was made without it")
+    if policy.allowed_aaguids and not (
+        passkey.aaguid_attested and passkey.aaguid.lower() in policy.allowed_aaguids
+    ):
+        reasons.append("a passkey's model is not proven to be on the AAGUID allow-list")
+    if not policy.allow_synced_passkeys and passkey.backup_eligible:
+        reasons.append("synced passkeys are not allowed")
+    return reasons
+
+
+def _password_blocker(
+    policy: OrgPolicy, user: User, passkeys: Sequence[Passkey], other_factor: Callable[[], bool]
+) -> str | None:
+    """Why the password cannot get ``user`` in once no passkey works (None: it can)."""
+    if not user.has_usable_password():
+        return "they have no password"
+    # The password rule counts every passkey that is not flagged, working or not.
+    if policy.passwordless_only and any(not p.flagged for p in passkeys):
+        return "passwordless-only refuses the password of anyone holding a passkey"
+    if policy.mfa_required and not other_factor():
+        return "a second factor is required and they have no other"
+    return None
+
+
+def _other_second_factor(user: User) -> Callable[[], bool]:
+    """Whether a non-passkey factor (TOTP, ...) is usable; asked at most once per user."""
+    return cache(lambda: any(f.is_usable(user) for f in FACTORS if f.kind != PasskeyFactor.kind))
+
+
+def _assess(
+    current: OrgPolicy, proposed: OrgPolicy, user: User, rp_id_changed: bool
+) -> LockedOutUser | None:
+    passkeys = list(user.passkeys.all())
+    before = [passkey_blockers(current, p, rp_id_changed=False) for p in passkeys]
+    after = [passkey_blockers(proposed, p, rp_id_changed=rp_id_changed) for p in passkeys]
+    if not all(after):
+        return None  # a passkey still works
+    other = _other_second_factor(user)
+    shut = _password_blocker(proposed, user, passkeys, other)
+    if shut is None:
+        return None
+    if all(before) and _password_blocker(current, user, passkeys, other) is not None:
+        return None  # already shut out today: this change takes nothing away
+    new = [r for old, now in zip(before, after, strict=True) for r in now if r not in old]
+    return LockedOutUser(user.pk, user.email, (*dict.fromkeys(new), shut))
+
+
+def _access_rules(policy: OrgPolicy) -> tuple[object, ...]:
+    return (
+        policy.passkey_login_enabled,
+        effective_rp_id(policy),
+        policy.algorithms,
+        policy.user_verification == "required",
+        policy.allowed_aaguids,
+        policy.allow_synced_passkeys,
+        policy.passwordless_only,
+        policy.mfa_required,
+    )
+
+
+def registration_notes(current: OrgPolicy, proposed: OrgPolicy) -> tuple[str, ...]:
+    return tuple(
+        f"{label}: affects new registrations only; existing passkeys keep working."
+        for name, label in REGISTRATION_ONLY.items()
+        if getattr(current, name) != getattr(proposed, name)
+    )
+
+
+def lockout_preview(current: OrgPolicy, proposed: OrgPolicy) -> LockoutPreview:
+    """Who would lose their only way in if ``proposed`` replaced ``current`` (in the current
+    org's schema). Two queries, plus one per user whose fate hangs on a non-passkey factor."""
+    notes = registration_notes(current, proposed)
+    if _access_rules(current) == _access_rules(proposed):
+        return LockoutPreview(users=(), registration_notes=notes)
+    rp_id_changed = effective_rp_id(current) != effective_rp_id(proposed)
+    # Only someone holding a passkey today can lose access through these rules.
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Exists(Passkey.objects.filter(user=OuterRef("pk"))))
+        .only("id", "email", "password")
+        .prefetch_related(Prefetch("passkeys", queryset=Passkey.objects.defer("public_key")))
+        .order_by("email")
+    )
+    locked = []
+    for user in users.iterator(chunk_size=1000):
+        found = _assess(current, proposed, user, rp_id_changed)
+        if found is not None:
+            locked.append(found)
+    return LockoutPreview(users=tuple(locked), registration_notes=notes)

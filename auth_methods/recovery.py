@@ -1,0 +1,136 @@
+"""Account recovery by an emailed link: short-lived, single-use, stored only as a hash.
+
+The link signs its holder in so that they can enrol a new passkey; the old ones can then be
+revoked. Whether an address has an account is never revealed by these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from auth_methods.audit import Actor, audit_record
+from auth_methods.encoding import b64url_encode
+from auth_methods.errors import AuthError
+from auth_methods.models import AuditEvent, Passkey, RecoveryLink, User
+from auth_methods.notifications import notify_passkey_removed, notify_recovery_link
+from auth_methods.ratelimit import _spend
+
+LINK_TTL = timedelta(minutes=15)
+TOKEN_BYTES = 32
+# 5 recovery emails per address and 20 per IP address, per hour: enough for a person who
+# lost an email, too few to flood someone's inbox.
+REQUESTS_PER_EMAIL = (5, 3600)
+REQUESTS_PER_IP = (20, 3600)
+
+
+def _token_hash(token: str) -> str:
+    # A plain SHA-256 is enough: the token is 256 random bits, not a guessable password,
+    # and a database leak then yields nothing that can be replayed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _authorize_request(email: str, ip: str | None) -> None:
+    budgets = [(f"rl:recover:email:{email}", REQUESTS_PER_EMAIL)]
+    if ip is not None:
+        budgets.append((f"rl:recover:ip:{ip}", REQUESTS_PER_IP))
+    for key, (limit, window) in budgets:
+        if _spend(key, limit, window) > limit:
+            raise AuthError(
+                "rate_limited", f"Too many recovery requests; try again in {window // 60} minutes."
+            )
+
+
+def recovery_link_request(*, actor: Actor, email: str, base_url: str) -> None:
+    """Email a recovery link to ``email`` if it belongs to an active user of this org.
+
+    Returns the same (nothing) for unknown, disabled and real accounts, and the rate limit
+    counts them alike, so the answer tells a caller nothing about who has an account.
+    ``base_url`` must be the org's own origin (never a client-supplied host): the link is
+    a sign-in credential. A new link replaces any older unused one.
+    """
+    normalized = email.strip().lower()
+    _authorize_request(normalized, actor.ip)
+    user = User.objects.filter(email=normalized, is_active=True).first()
+    if user is None:
+        return
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with transaction.atomic():
+        RecoveryLink.objects.filter(user=user, used_at__isnull=True).delete()
+        RecoveryLink.objects.create(
+            user=user, token_hash=_token_hash(token), expires_at=timezone.now() + LINK_TTL
+        )
+        audit_record(actor=actor, action="recovery_link.request", subject=user)
+        notify_recovery_link(user, f"{base_url.rstrip('/')}/recover/{token}")
+
+
+def recovery_link_redeem(*, actor: Actor, token: str) -> User:
+    """Use up a recovery link and return its user (the caller signs them in).
+
+    ``challenge_invalid`` for an unknown or already used token (another org's tokens are
+    unknown here), ``challenge_expired`` after 15 minutes, ``user_inactive`` for a disabled
+    user. The row is locked, so of two concurrent redeems exactly one succeeds. A failure is
+    audited after the rollback.
+    """
+    subject: User | None = None
+    try:
+        with transaction.atomic():
+            link = (
+                RecoveryLink.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .filter(token_hash=_token_hash(token))
+                .first()
+            )
+            if link is None or link.used_at is not None:
+                raise AuthError(
+                    "challenge_invalid", "This recovery link is unknown or was already used."
+                )
+            subject = link.user
+            now = timezone.now()
+            if now >= link.expires_at:
+                raise AuthError(
+                    "challenge_expired", "This recovery link has expired; ask for a new one."
+                )
+            if not subject.is_active:
+                raise AuthError("user_inactive", "This user is disabled.")
+            link.used_at = now
+            link.save(update_fields=["used_at"])
+            audit_record(actor=actor, action="recovery_link.redeem", subject=subject)
+            return subject
+    except AuthError as exc:
+        audit_record(
+            actor=actor,
+            action="recovery_link.redeem",
+            outcome=AuditEvent.Outcome.FAILURE,
+            code=exc.code,
+            subject=subject,
+        )
+        raise
+
+
+def revoke_other_passkeys(*, actor: Actor, user: User, keep_ids: Iterable[int]) -> int:
+    """Delete every passkey of ``user`` except ``keep_ids`` (after a recovery: the one just
+    enrolled), so a lost or stolen authenticator stops working. Audited, and each removal
+    is emailed; returns how many were removed."""
+    keep = sorted(set(keep_ids))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        doomed = list(Passkey.objects.filter(user=user).exclude(pk__in=keep))
+        Passkey.objects.filter(pk__in=[p.pk for p in doomed]).delete()
+        audit_record(
+            actor=actor,
+            action="passkey.revoke_others",
+            subject=user,
+            data={
+                "removed": [b64url_encode(bytes(p.credential_id)) for p in doomed],
+                "kept": keep,
+            },
+        )
+        for passkey in doomed:
+            notify_passkey_removed(user, passkey.label or "Passkey")
+    return len(doomed)

@@ -1,0 +1,1 @@
+"""Single-use recovery codes: ``codes`` makes and hashes them, ``services`` does the rest."""

@@ -1,0 +1,125 @@
+"""The passkey policy page: every field, a dry run, a lockout pre-flight, then the one
+settings service; below it, the history of changes. No rule of its own lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from auth_methods.errors import AuthError
+from auth_methods.lockout import LockoutPreview, lockout_preview
+from auth_methods.models import AuditEvent
+from auth_methods.policy import OrgPolicy
+from auth_methods.policy_validation import validate_changes
+from auth_methods.settings_service import auth_settings_update
+from portal.decorators import require_org_admin, require_recent_auth
+from portal.forms import add_auth_error
+from portal.forms_policy import MODEL_CAVEAT, PolicyForm
+from portal.views.context import actor_of, org_of, policy_of
+from tenants.models import Organisation
+from tenants.selectors import org_hosts
+
+HISTORY_LIMIT = 50
+
+
+@require_http_methods(["GET", "POST"])
+@require_org_admin
+def auth_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method == "POST":
+        return _save(request, slug)
+    return _page(request, PolicyForm(policy=policy_of(request)))
+
+
+@require_recent_auth
+def _save(request: HttpRequest, slug: str) -> HttpResponse:
+    org, current = org_of(request), policy_of(request)
+    form = PolicyForm(request.POST, policy=current)
+    proposed = _dry_run(form, org, current)
+    if proposed is None:
+        return _page(request, form, status=400)
+    preview = lockout_preview(current, proposed)
+    confirmed = form.cleaned_data["confirm_lockout"]
+    if preview.users and confirmed != preview.fingerprint:
+        # Nothing is saved until the admin confirms this very list of people.
+        return _page(request, form, preview=preview, stale=bool(confirmed))
+    try:
+        auth_settings_update(org=org, actor=actor_of(request), changes=form.changes())
+    except AuthError as exc:  # e.g. the organisation's hosts changed since the dry run
+        _show_error(form, exc)
+        return _page(request, form, status=400)
+    messages.success(request, "Passkey policy saved.")
+    for note in preview.registration_notes:
+        messages.info(request, note)
+    return HttpResponseRedirect(request.path)
+
+
+def _dry_run(form: PolicyForm, org: Organisation, current: OrgPolicy) -> OrgPolicy | None:
+    """The policy the form asks for, or None with the service's error on its field."""
+    if not form.is_valid():
+        return None
+    try:
+        return validate_changes(
+            current, form.changes(), org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
+        )
+    except AuthError as exc:
+        _show_error(form, exc)
+        return None
+
+
+def _show_error(form: PolicyForm, error: AuthError) -> None:
+    # Next to its input the message need not repeat the field name the API's detail starts with.
+    if error.field:
+        detail = error.detail.removeprefix(f"{error.field}: ")
+        error = AuthError(error.code, detail[:1].upper() + detail[1:], field=error.field)
+    add_auth_error(form, error)
+
+
+def _page(
+    request: HttpRequest,
+    form: PolicyForm,
+    *,
+    preview: LockoutPreview | None = None,
+    stale: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "section": "settings",
+        "form": form,
+        "sections": form.sections(),
+        "preview": preview,
+        "stale": stale,
+        "model_caveat": MODEL_CAVEAT,
+        "history": _history(),
+    }
+    return render(request, "portal/auth_settings.html", context, status=status)
+
+
+def _history() -> list[dict[str, Any]]:
+    events = AuditEvent.objects.filter(
+        action="auth_settings.update", outcome=AuditEvent.Outcome.SUCCESS
+    ).only("created_at", "actor_label", "ip", "data")[:HISTORY_LIMIT]
+    rows = []
+    for event in events:
+        before, after = event.data.get("before", {}), event.data.get("after", {})
+        changes = [
+            (name, _shown(name, before.get(name)), _shown(name, after[name])) for name in after
+        ]
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
+def _shown(name: str, value: object) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list) and name == "trusted_attestation_roots":
+        return f"{len(value)} certificate{'' if len(value) == 1 else 's'}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)

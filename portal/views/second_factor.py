@@ -1,0 +1,115 @@
+"""The second step after a password: a chooser, then passkey, authenticator-app or recovery code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from auth_methods.audit import Actor
+from auth_methods.errors import AuthError
+from auth_methods.factors import usable_factors
+from auth_methods.models import User
+from auth_methods.sessions import pending_user, start_session
+from portal.forms import add_auth_error
+from portal.views.context import actor_of, policy_of, safe_next
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+    )
+
+
+def _choices(request: HttpRequest, user: User) -> list[str]:
+    kinds = usable_factors(user)
+    if not policy_of(request).passkey_login_enabled:
+        kinds = [k for k in kinds if k != "passkey"]
+    return kinds
+
+
+@require_http_methods(["GET"])
+def choose(request: HttpRequest) -> HttpResponse:
+    user = pending_user(request)
+    if user is None:
+        return HttpResponseRedirect("/login")
+    kinds = _choices(request, user)
+    next_path = safe_next(request)
+    if len(kinds) == 1:
+        return HttpResponseRedirect(
+            f"/login/second-factor/{kinds[0].replace('_', '-')}?next={next_path}"
+        )
+    return render(
+        request,
+        "auth/second_factor_choose.html",
+        {"pending": user, "kinds": kinds, "next": next_path},
+    )
+
+
+@require_http_methods(["GET"])
+def passkey(request: HttpRequest) -> HttpResponse:
+    user = pending_user(request)
+    if user is None:
+        return HttpResponseRedirect("/login")
+    return render(
+        request,
+        "auth/second_factor.html",
+        {
+            "pending": user,
+            "next": safe_next(request),
+            "kinds": _choices(request, user),
+        },
+    )
+
+
+def _code_step(
+    request: HttpRequest, kind: str, check: Callable[..., None], template: str
+) -> HttpResponse:
+    user = pending_user(request)
+    if user is None or kind not in usable_factors(user):
+        return HttpResponseRedirect("/login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actor: Actor = actor_of(request)
+        try:
+            check(actor=actor, user=user, code=form.cleaned_data["code"])
+        except AuthError as exc:
+            add_auth_error(
+                form, exc if exc.field == "code" else AuthError(exc.code, exc.detail, field="code")
+            )
+        else:
+            start_session(request, user)
+            return HttpResponseRedirect(safe_next(request))
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "pending": user,
+            "next": safe_next(request),
+            "kinds": _choices(request, user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def totp(request: HttpRequest) -> HttpResponse:
+    from auth_methods.totp.services import totp_verify
+
+    return _code_step(request, "totp", totp_verify, "auth/second_factor_totp.html")
+
+
+@require_http_methods(["GET", "POST"])
+def recovery_code(request: HttpRequest) -> HttpResponse:
+    from auth_methods.recovery_codes.services import recovery_code_consume
+
+    return _code_step(
+        request, "recovery_code", recovery_code_consume, "auth/second_factor_recovery.html"
+    )
