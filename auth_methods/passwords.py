@@ -45,4 +45,19 @@ def password_check(*, policy: OrgPolicy, actor: Actor, email: str, password: str
 
 def second_factor_needed(policy: OrgPolicy, user: User) -> bool:
     """After a password: a second factor when the user has one or the org requires one."""
-    return policy.mfa_required or bool(usable_factors(user))
+    return policy.mfa_required or bool(factors_under_policy(policy, user))
+
+
+def factors_under_policy(policy: OrgPolicy, user: User) -> list[str]:
+    """The user's second factors that can actually be passed now: a passkey counts only while
+    the policy would accept it at sign-in (otherwise it would strand them at the chooser)."""
+    from auth_methods.lockout import passkey_blockers
+    from auth_methods.models import Passkey
+
+    kinds = usable_factors(user)
+    if "passkey" in kinds and not any(
+        not passkey_blockers(policy, p, rp_id_changed=False)
+        for p in Passkey.objects.filter(user=user)
+    ):
+        kinds.remove("passkey")
+    return kinds

@@ -70,6 +70,9 @@ def _algorithms(field: str, value: object) -> tuple[int, ...]:
     return tuple(value)
 
 
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+
+
 def is_hostname(host: str) -> bool:
     labels = host.split(".")
     try:
@@ -77,6 +80,10 @@ def is_hostname(host: str) -> bool:
         return False
     except ValueError:
         pass
+    # The WHATWG URL parser reads a host whose last label is numeric as IPv4 (127.1,
+    # 2130706433, 0x7f.0.0.1): no real domain ends that way.
+    if _NUMERIC_LABEL.match(labels[-1]):
+        return False
     return len(host) <= 253 and all(_LABEL.match(label) for label in labels)
 
 
@@ -94,6 +101,8 @@ def normalise_origin(field: str, origin: str) -> str:
         raise _bad(field, f"{origin!r} must not hold a path, query, fragment or user info.")
     if parts.scheme == "http" and not host_is_under(host, "localhost"):
         raise _bad(field, f"{origin!r}: http:// is only allowed for localhost and *.localhost.")
+    if port == 0:
+        raise _bad(field, f"{origin!r}: port 0 is not a port browsers use.")
     if port is not None and port == (443 if parts.scheme == "https" else 80):
         raise _bad(field, f"{origin!r}: leave out the default port (browsers do).")
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
@@ -175,7 +184,8 @@ def _check_rp_id(policy: OrgPolicy, org_hosts: Sequence[str], base_domain: str) 
     rp_id = policy.rp_id
     if rp_id is None:
         return
-    if rp_id == base_domain or _psl().is_public(rp_id):
+    # The platform's domain, or a parent of it, would cover every other organisation's host.
+    if host_is_under(base_domain, rp_id) or _psl().is_public(rp_id):
         raise _bad("rp_id", f"{rp_id!r} is a public suffix or the platform's own domain.")
     primary = org_hosts[0] if org_hosts else policy.primary_host
     if not host_is_under(primary, rp_id):

@@ -33,6 +33,7 @@ def user_create(
     role: str = User.Role.MEMBER,
     external_id: str | None = None,
     display_name: str = "",
+    actor: Actor | None = None,
 ) -> User:
     """Create a user in the current organisation's schema; refuses duplicates and weak passwords."""
     email = _clean_email(email)
@@ -64,9 +65,12 @@ def user_create(
     extra = {"external_id": external_id} if external_id else {}
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email, password, role=role, display_name=display_name.strip(), **extra
             )
+            if actor is not None:
+                audit_record(actor=actor, action="user.create", subject=user, data={"role": role})
+            return user
     except IntegrityError:
         raise AuthError.of(
             "invalid_request", "That user was created meanwhile.", field="email"
@@ -90,6 +94,8 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, object]) -> U
             )
         if not isinstance(value, kind) or (kind is str and len(str(value)) > 200):
             raise AuthError.of("invalid_request", f"{name}: must be a {kind.__name__}.", field=name)
+    if changes.get("active") is False and actor.user is not None and actor.user.pk == user.pk:
+        raise AuthError.of("forbidden", "You cannot disable your own account.", field="active")
     fields = {"active": "is_active"}
     before = {n: getattr(user, fields.get(n, n)) for n in changes}
     with transaction.atomic():

@@ -7,6 +7,7 @@ from django.db import transaction
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, RecoveryCodeSet, User
+from auth_methods.notifications import notify_recovery_codes_regenerated
 from auth_methods.ratelimit import authorize_recovery_code_attempt
 from auth_methods.recovery_codes import codes
 
@@ -26,6 +27,7 @@ def recovery_codes_generate(*, actor: Actor, user: User) -> list[str]:
             subject=user,
             data={"count": len(plain)},
         )
+        notify_recovery_codes_regenerated(user)
     return plain
 
 

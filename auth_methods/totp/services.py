@@ -12,6 +12,7 @@ from auth_methods.crypto import decrypt, encrypt
 from auth_methods.errors import AuthError
 from auth_methods.factors import is_last_required_factor
 from auth_methods.models import AuditEvent, TotpDevice, User
+from auth_methods.notifications import notify_totp_disabled, notify_totp_enabled
 from auth_methods.policy import OrgPolicy
 from auth_methods.ratelimit import authorize_totp_attempt
 from auth_methods.totp import codes
@@ -83,6 +84,7 @@ def totp_confirm(*, actor: Actor, user: User, code: str) -> None:
         )
         if done:
             audit_record(actor=actor, action="totp.enable", subject=user)
+            notify_totp_enabled(user)
     if not done:
         _audit_failure(actor, "totp.enable", user)
         raise _invalid_code()
@@ -133,6 +135,8 @@ def totp_disable(*, actor: Actor, user: User, policy: OrgPolicy) -> None:
         audit_record(
             actor=actor, action="totp.disable", subject=user, data={"confirmed": confirmed}
         )
+        if confirmed:
+            notify_totp_disabled(user)
 
 
 def _secret(device: TotpDevice) -> str:

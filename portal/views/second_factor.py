@@ -13,6 +13,7 @@ from auth_methods.audit import Actor
 from auth_methods.errors import AuthError
 from auth_methods.factors import usable_factors
 from auth_methods.models import User
+from auth_methods.passwords import factors_under_policy
 from auth_methods.sessions import pending_user, start_session
 from portal.forms import add_auth_error
 from portal.views.context import actor_of, policy_of, safe_next
@@ -28,10 +29,7 @@ class CodeForm(forms.Form):
 
 
 def _choices(request: HttpRequest, user: User) -> list[str]:
-    kinds = usable_factors(user)
-    if not policy_of(request).passkey_login_enabled:
-        kinds = [k for k in kinds if k != "passkey"]
-    return kinds
+    return factors_under_policy(policy_of(request), user)
 
 
 @require_http_methods(["GET"])

@@ -177,6 +177,7 @@ def users(request: HttpRequest, slug: str) -> HttpResponse:
                 role=data["role"],
                 external_id=data["external_id"].strip() or None,
                 display_name=data["display_name"],
+                actor=actor_of(request),
             )
         except AuthError as exc:
             add_auth_error(form, exc)

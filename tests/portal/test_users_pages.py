@@ -261,7 +261,7 @@ def test_wiping_the_second_factor_deletes_the_app_and_is_audited(
         assert not TotpDevice.objects.filter(user=target).exists()
     (event,) = events(acme, "second_factor.wipe")
     assert event.actor == admin and event.subject == target
-    assert event.data == {"removed": {"totp": 1}}
+    assert event.data == {"removed": {"totp": 1, "recovery_codes": 0}}
 
 
 @pytest.mark.parametrize(
