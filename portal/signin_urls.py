@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import second_factor
+from portal.views import recovery, second_factor
 from portal.views.signin import confirm, sign_in, sign_out
 
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("login/second-factor/recovery-code", second_factor.recovery_code),
     path("login/confirm", confirm, name="login-confirm"),
     path("logout", sign_out, name="logout"),
+    path("recover", recovery.request_link, name="recover"),
+    path("recover/<str:token>", recovery.redeem, name="recover-redeem"),
+    path("account/passkeys/revoke-others", recovery.revoke_others, name="revoke-others"),
 ]
