@@ -144,12 +144,14 @@ def page(chromium: Any, request: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def person(live: dict[str, Any], django_db_blocker: Any, request: Any) -> Iterator[dict[str, str]]:
-    """A committed user of the browser org (removed again after the test)."""
+    """A committed user of the browser org (removed again after the test); an org admin when
+    the test is marked ``org_admin``."""
     email = f"{request.node.name[:40].lower().replace('_', '-')}@browser.test"
+    role = "admin" if request.node.get_closest_marker("org_admin") else "member"
 
     def create() -> User:
         with with_org(live["org"]):
-            return user_create(email=email, password=PASSWORD)
+            return user_create(email=email, password=PASSWORD, role=role)
 
     def delete() -> None:
         with with_org(live["org"]):
