@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -90,11 +91,18 @@ def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, An
             server.server_close()
             settings.PUBLIC_PORT = previous
             # Request threads may still hold connections; the test database must be droppable.
-            with connections["default"].cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+            _end_other_sessions()
+
+
+def _end_other_sessions() -> None:
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")  # noqa: S608
+        for _ in range(50):  # termination is asynchronous: wait until they are gone
+            cursor.execute(f"SELECT count(*) {others}")  # noqa: S608
+            if cursor.fetchone() == (0,):
+                return
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
