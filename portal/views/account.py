@@ -12,6 +12,7 @@ from auth_methods.models import Passkey, User
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.services import passkey_delete, passkey_rename
 from portal.decorators import require_recent_auth, require_signed_in
+from portal.views.account_factors import factors_context
 from portal.views.context import actor_of, policy_of
 
 
@@ -40,6 +41,7 @@ def security(request: HttpRequest) -> HttpResponse:
         {
             "passkeys": passkeys,
             "policy": policy_of(request),
+            **factors_context(_me(request)),
         },
     )
 
