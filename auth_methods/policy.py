@@ -96,10 +96,12 @@ class AuthenticationParams:
 
 
 def effective_rp_id(policy: OrgPolicy) -> str:
+    """The RP ID the ceremonies use: the policy's, else the org's primary host."""
     return policy.rp_id or policy.primary_host
 
 
 def effective_rp_name(policy: OrgPolicy) -> str:
+    """The name authenticators show: the policy's, else the org's name."""
     return policy.rp_name or policy.org_name
 
 
@@ -109,27 +111,36 @@ def expected_origins(policy: OrgPolicy) -> tuple[str, ...]:
 
 
 def host_is_under(host: str, domain: str) -> bool:
+    """``host`` is ``domain`` or a subdomain of it, label-wise (``notacme.com`` is not under
+    ``acme.com``)."""
     return host == domain or host.endswith("." + domain)
 
 
 def related_origins(policy: OrgPolicy) -> tuple[str, ...]:
-    """Allowed origins outside the RP ID's domain (WebAuthn L3 related origin requests)."""
+    """Accepted origins outside the RP ID's domain: a browser lets them use the RP ID only
+    through a WebAuthn L3 related origin request to ``/.well-known/webauthn``. Besides the
+    extra allowed origins, that includes the org's own secondary hosts when ``rp_id`` covers
+    only the primary one."""
     rp_id = effective_rp_id(policy)
-    return tuple(o for o in policy.allowed_origins if not host_is_under(_host(o), rp_id))
+    return tuple(o for o in expected_origins(policy) if not host_is_under(_host(o), rp_id))
 
 
 def _host(origin: str) -> str:
     return urlsplit(origin).hostname or ""
 
 
-# WebAuthn L3 hints: a platform authenticator lives in this device; a roaming one is a
-# security key or a phone reached over hybrid transport.
+# WebAuthn L3 hints ("security-key", "client-device", "hybrid"): a platform authenticator is
+# built into this device; a roaming one is a security key or a phone reached over the hybrid
+# transport, so both roaming hints are sent and the browser may offer either. "any" sends no
+# hint, leaving the browser's own ordering alone.
 _HINTS = {"platform": ("client-device",), "cross-platform": ("security-key", "hybrid")}
 
 
 def registration_params(
     policy: OrgPolicy, user: UserRef, existing: Sequence[CredentialRef]
 ) -> RegistrationParams:
+    """Options for ``navigator.credentials.create()``, less the challenge (the caller's).
+    ``existing`` are the user's passkeys, excluded so an authenticator is not enrolled twice."""
     attachment = (
         None if policy.authenticator_attachment == "any" else policy.authenticator_attachment
     )
@@ -154,6 +165,8 @@ def registration_params(
 def authentication_params(
     policy: OrgPolicy, allow: Sequence[CredentialRef] | None
 ) -> AuthenticationParams:
+    """Options for ``navigator.credentials.get()``, less the challenge. ``allow`` lists a named
+    user's passkeys; ``None`` (or empty) asks for a discoverable credential."""
     return AuthenticationParams(
         rp_id=effective_rp_id(policy),
         user_verification=policy.user_verification,

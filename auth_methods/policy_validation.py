@@ -1,5 +1,11 @@
 """Validating a change to an organisation's policy: types, ranges, origins, RP ID, and the
-combinations that only make sense together. All or nothing: the first bad field raises."""
+combinations that only make sense together. All or nothing: the first bad field raises
+``invalid_request`` with ``field`` set and a ``detail`` that starts with the field's name.
+
+Normal forms stored: origins ``scheme://host[:port]`` in lower case without a trailing ``/``
+(an explicit default port is refused rather than dropped, so what is stored is what the
+browser sends in ``clientDataJSON``); ``rp_id`` in lower case; AAGUIDs as lower-case UUID
+strings; each attestation root re-encoded as one PEM certificate."""
 
 from __future__ import annotations
 
@@ -13,18 +19,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from publicsuffixlist import PublicSuffixList
 
+from auth_methods import errors
 from auth_methods.errors import AuthError
 from auth_methods.policy import POLICY_FIELDS, OrgPolicy, host_is_under
 
 COSE_ALGORITHMS = frozenset({-7, -8, -35, -36, -37, -38, -39, -257, -258, -259, -65535})
 REQUIREMENTS = ("required", "preferred", "discouraged")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_VISIBLE_ASCII = re.compile(r"^[\x21-\x7e]*$")
+_PEM_BEGIN = re.compile(r"-----BEGIN ([^-]+)-----")
 
 
 def _bad(field: str, message: str) -> AuthError:
-    return AuthError("invalid_request", f"{field}: {message}", field=field)
+    return errors.INVALID_REQUEST.with_detail(f"{field}: {message}", field=field)
 
 
 def _bool(field: str, value: object) -> bool:
@@ -74,6 +84,7 @@ _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
 
 def is_hostname(host: str) -> bool:
+    """A lower-case ASCII (punycode) DNS name: no IP literal, wildcard, port or trailing dot."""
     labels = host.split(".")
     try:
         ipaddress.ip_address(host)
@@ -89,15 +100,21 @@ def is_hostname(host: str) -> bool:
 
 def normalise_origin(field: str, origin: str) -> str:
     """``scheme://host[:port]``: https anywhere, http only on localhost and *.localhost."""
+    raw = origin.strip()
+    # urlsplit silently deletes tabs and newlines ("ac\tme.com" would become "acme.com"):
+    # refuse them, and any other space, control or non-ASCII character, before parsing.
+    if not _VISIBLE_ASCII.match(raw):
+        raise _bad(field, f"{origin!r} must be visible ASCII without spaces (punycode hosts).")
     try:
-        parts = urlsplit(origin.strip())
+        parts = urlsplit(raw)
         port = parts.port
     except ValueError:
         raise _bad(field, f"{origin!r} is not a valid origin.") from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host or not is_hostname(host):
         raise _bad(field, f"{origin!r} must be https://host[:port] with a DNS host name.")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+    # "?" and "#" are checked in the raw text: an empty query or fragment parses as none.
+    if parts.path not in ("", "/") or "?" in raw or "#" in raw or "@" in parts.netloc:
         raise _bad(field, f"{origin!r} must not hold a path, query, fragment or user info.")
     if parts.scheme == "http" and not host_is_under(host, "localhost"):
         raise _bad(field, f"{origin!r}: http:// is only allowed for localhost and *.localhost.")
@@ -122,15 +139,20 @@ def _aaguids(field: str, value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(result))
 
 
+def _pem_root(field: str, pem: str) -> str:
+    # Exactly one block, a certificate: the parser would silently keep only the first of a
+    # pasted chain, and a pasted private key must never be stored or audited.
+    if _PEM_BEGIN.findall(pem) != ["CERTIFICATE"]:
+        raise _bad(field, "each entry must be exactly one PEM certificate (BEGIN CERTIFICATE).")
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        raise _bad(field, "each entry must be one PEM certificate; one does not parse.") from None
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def _pem_roots(field: str, value: object) -> tuple[str, ...]:
-    roots = []
-    for pem in _str_list(field, value):
-        try:
-            x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
-            raise _bad(field, "each entry must be one PEM certificate.") from None
-        roots.append(pem.strip() + "\n")
-    return tuple(roots)
+    return tuple(dict.fromkeys(_pem_root(field, pem) for pem in _str_list(field, value)))
 
 
 def _rp_id(field: str, value: object) -> str | None:
@@ -212,7 +234,7 @@ def validate_changes(
 ) -> OrgPolicy:
     """The policy after ``changes``, or ``AuthError(invalid_request, field=...)``."""
     if not isinstance(changes, Mapping):
-        raise AuthError("invalid_request", "The body must be a JSON object of policy fields.")
+        raise errors.INVALID_REQUEST.with_detail("The body must be a JSON object of policy fields.")
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         check = FIELD_CHECKS.get(name)

@@ -46,19 +46,11 @@ def _credential_refs(passkeys: list[Passkey]) -> list[pol.CredentialRef]:
 
 def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
     policy = ctx.policy
-    if not policy.passkey_registration_enabled:
-        raise AuthError.of(
-            "passkey_registration_disabled",
-            "This organisation does not allow registering passkeys.",
-        )
+    checks.check_registration_allowed(policy, passkey_count=0)  # before any lookup
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
     existing = list(Passkey.objects.filter(user=user))
-    if len(existing) >= policy.max_passkeys_per_user:
-        raise AuthError.of(
-            "passkey_limit_reached",
-            f"The user already holds {len(existing)} passkeys, the organisation's limit.",
-        )
+    checks.check_registration_allowed(policy, passkey_count=len(existing))
     user_ref = pol.UserRef(
         id=bytes(user.webauthn_user_handle),
         name=user.email,
@@ -97,11 +89,7 @@ def register(
     user = User.objects.filter(pk=pending.user_id).first() if pending.user_id else None
     if user is None or (session_user is not None and session_user.pk != user.pk):
         raise AuthError.of("challenge_invalid", "This challenge was issued for another user.")
-    if not policy.passkey_registration_enabled:
-        raise AuthError.of(
-            "passkey_registration_disabled",
-            "This organisation does not allow registering passkeys.",
-        )
+    checks.check_registration_allowed(policy, passkey_count=0)  # turned off meanwhile?
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
     result = ceremony.verify_registration(
@@ -120,11 +108,7 @@ def register(
             # Lock the owner so two concurrent registrations cannot both pass the limit.
             User.objects.select_for_update().filter(pk=user.pk).first()
             count = Passkey.objects.filter(user=user).count()
-            if count >= policy.max_passkeys_per_user:
-                raise AuthError.of(
-                    "passkey_limit_reached",
-                    f"The user already holds {count} passkeys, the organisation's limit.",
-                )
+            checks.check_registration_allowed(policy, passkey_count=count)
             if Passkey.objects.filter(credential_id=result.credential_id).exists():
                 raise _already_registered()
             passkey = Passkey.objects.create(
@@ -183,10 +167,7 @@ def _registration_facts(result: ceremony.RegistrationResult) -> checks.VerifiedR
 def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> dict[str, Any]:
     """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
     policy = ctx.policy
-    if not policy.passkey_login_enabled:
-        raise AuthError.of(
-            "passkey_login_disabled", "This organisation does not allow signing in with passkeys."
-        )
+    checks.check_login_allowed(policy)
     user, allow = None, None
     if external_id is not None:
         # One query for the usual case: the user's passkeys, each with its user.
@@ -239,10 +220,7 @@ def authenticate(
     policy = ctx.policy
     parsed, info = ceremony.parse_authentication(credential)
     pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.AUTHENTICATION)
-    if not policy.passkey_login_enabled:
-        raise AuthError.of(
-            "passkey_login_disabled", "This organisation does not allow signing in with passkeys."
-        )
+    checks.check_login_allowed(policy)
     passkey = (
         Passkey.objects.select_related("user").filter(credential_id=info.credential_id).first()
     )

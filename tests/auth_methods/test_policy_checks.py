@@ -7,14 +7,17 @@ from typing import Any
 
 import pytest
 
-from auth_methods.errors import ERROR_CODES, AuthError
+from auth_methods import errors
+from auth_methods.errors import ERROR_CODES, AuthError, ErrorSpec
 from auth_methods.policy import OrgPolicy
 from auth_methods.policy_checks import (
     StoredCredentialFacts,
     VerifiedAssertion,
     VerifiedRegistration,
     check_authentication,
+    check_login_allowed,
     check_registration,
+    check_registration_allowed,
     sign_count_regressed,
 )
 
@@ -152,6 +155,12 @@ REGISTRATION_REFUSALS = [
         "authenticator_not_allowed",
         id="synced-off-eligible-not-yet-backed-up",
     ),
+    pytest.param(
+        ALLOW_LIST,
+        registration(TRUSTED_REGISTRATION, aaguid="not-a-uuid"),
+        "authenticator_not_allowed",
+        id="allow-list-garbled-aaguid",
+    ),
 ]
 
 
@@ -197,6 +206,11 @@ REGISTRATION_PASSES = [
         id="allow-list-listed-upper-case",
     ),
     pytest.param(
+        ALLOW_LIST,
+        registration(TRUSTED_REGISTRATION, aaguid=YUBIKEY.replace("-", "")),
+        id="allow-list-listed-without-hyphens",
+    ),
+    pytest.param(
         policy(authenticator_attachment="platform"),
         registration(attachment="platform"),
         id="platform-only-got-platform",
@@ -236,6 +250,123 @@ def test_it_accepts_a_registration_that_follows_the_policy(
     org_policy: OrgPolicy, verified: VerifiedRegistration
 ) -> None:
     check_registration(org_policy, verified)
+
+
+STRICT = policy(
+    TRUSTED_ONLY,
+    user_verification="required",
+    algorithms=(-7,),
+    allowed_aaguids=(YUBIKEY,),
+    authenticator_attachment="platform",
+    allow_synced_passkeys=False,
+)
+BREAKS_EVERYTHING = registration(
+    user_present=False,
+    user_verified=False,
+    alg=-257,
+    attestation_type="none",
+    aaguid=OTHER,
+    attachment="cross-platform",
+    backup_eligible=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("fixed", "code"),
+    [
+        ({}, "user_presence_required"),
+        ({"user_present": True}, "user_verification_required"),
+        ({"user_present": True, "user_verified": True}, "algorithm_not_allowed"),
+        ({"user_present": True, "user_verified": True, "alg": -7}, "attestation_required"),
+        (
+            {"user_present": True, "user_verified": True, "alg": -7, "attestation_type": "self"},
+            "attestation_untrusted",
+        ),
+        (
+            {"user_present": True, "user_verified": True, "alg": -7, "attestation_type": "trusted"},
+            "authenticator_not_allowed",  # the AAGUID
+        ),
+        (
+            {
+                "user_present": True,
+                "user_verified": True,
+                "alg": -7,
+                "attestation_type": "trusted",
+                "aaguid": YUBIKEY,
+                "attachment": "platform",
+            },
+            "authenticator_not_allowed",  # synced
+        ),
+    ],
+)
+def test_it_reports_the_first_broken_registration_rule_in_the_documented_order(
+    fixed: dict[str, Any], code: str
+) -> None:
+    with pytest.raises(AuthError) as err:
+        check_registration(STRICT, registration(BREAKS_EVERYTHING, **fixed))
+    assert_refused(err, code)
+
+
+def test_it_reports_the_attachment_before_the_synced_rule() -> None:
+    verified = registration(TRUSTED_REGISTRATION, attachment="cross-platform", backup_eligible=True)
+    with pytest.raises(AuthError) as err:
+        check_registration(STRICT, verified)
+    assert "platform" in err.value.detail
+
+
+# --- gates before a ceremony --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("org_policy", "passkey_count", "code"),
+    [
+        (policy(passkey_registration_enabled=False), 0, "passkey_registration_disabled"),
+        (
+            policy(passkey_registration_enabled=False, max_passkeys_per_user=1),
+            5,
+            "passkey_registration_disabled",
+        ),
+        (policy(max_passkeys_per_user=1), 1, "passkey_limit_reached"),
+        (DEFAULT, 20, "passkey_limit_reached"),
+        (DEFAULT, 21, "passkey_limit_reached"),
+        (policy(max_passkeys_per_user=100), 100, "passkey_limit_reached"),
+    ],
+)
+def test_it_refuses_to_start_a_registration_when_disabled_or_at_the_limit(
+    org_policy: OrgPolicy, passkey_count: int, code: str
+) -> None:
+    with pytest.raises(AuthError) as err:
+        check_registration_allowed(org_policy, passkey_count=passkey_count)
+    assert_refused(err, code)
+
+
+@pytest.mark.parametrize(
+    ("org_policy", "passkey_count"),
+    [
+        (DEFAULT, 0),
+        (DEFAULT, 19),
+        (policy(max_passkeys_per_user=1), 0),
+        (policy(max_passkeys_per_user=100), 99),
+        (policy(passkey_login_enabled=False), 0),  # sign-in off does not stop enrolment
+    ],
+)
+def test_it_lets_a_registration_start_below_the_limit(
+    org_policy: OrgPolicy, passkey_count: int
+) -> None:
+    check_registration_allowed(org_policy, passkey_count=passkey_count)
+
+
+def test_it_refuses_to_start_a_sign_in_when_passkey_login_is_off() -> None:
+    with pytest.raises(AuthError) as err:
+        check_login_allowed(policy(passkey_login_enabled=False))
+    assert_refused(err, "passkey_login_disabled")
+
+
+@pytest.mark.parametrize(
+    "org_policy", [DEFAULT, policy(passkey_registration_enabled=False)], ids=["default", "reg-off"]
+)
+def test_it_lets_a_sign_in_start_when_passkey_login_is_on(org_policy: OrgPolicy) -> None:
+    check_login_allowed(org_policy)
 
 
 # --- authentication -----------------------------------------------------------------------
@@ -293,6 +424,20 @@ AUTHENTICATION_REFUSALS = [
         stored(aaguid="00000000-0000-0000-0000-000000000000", aaguid_attested=False),
         "authenticator_not_allowed",
         id="allow-list-zero-aaguid",
+    ),
+    pytest.param(
+        NO_SYNCED,
+        assertion(user_verified=False),
+        stored(flagged=True, backup_eligible=True),
+        "credential_flagged",
+        id="flagged-before-synced",
+    ),
+    pytest.param(
+        policy(NO_SYNCED, user_verification="required"),
+        assertion(user_verified=False),
+        stored(flagged=True),
+        "user_verification_required",
+        id="uv-before-flagged",
     ),
 ]
 
@@ -380,3 +525,49 @@ def test_it_flags_a_counter_that_did_not_grow_while_either_is_non_zero(
     stored_count: int, new_count: int, regressed: bool
 ) -> None:
     assert sign_count_regressed(stored_count, new_count) is regressed
+
+
+# --- the error catalogue ------------------------------------------------------------------
+
+CONSTANTS = {name: value for name, value in vars(errors).items() if isinstance(value, ErrorSpec)}
+
+
+def test_every_error_code_has_a_constant_named_after_it() -> None:
+    assert {spec.code for spec in CONSTANTS.values()} == set(ERROR_CODES)
+    for name, spec in CONSTANTS.items():
+        assert name == spec.code.upper()
+        assert ERROR_CODES[spec.code] is spec
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_CODES))
+def test_it_raises_each_code_with_its_status_title_and_detail(code: str) -> None:
+    spec = ERROR_CODES[code]
+    for err in (spec.with_detail("why", field="f"), AuthError.of(code, "why", field="f")):
+        assert (err.code, err.status, err.title, err.detail, err.field) == (
+            code,
+            spec.status,
+            spec.title,
+            "why",
+            "f",
+        )
+        assert 400 <= err.status < 500
+
+
+@pytest.mark.parametrize(
+    ("spec", "status"),
+    [
+        (errors.CHALLENGE_EXPIRED, 400),
+        (errors.AUTHENTICATOR_NOT_ALLOWED, 403),
+        (errors.PAYLOAD_TOO_LARGE, 413),
+        (errors.RATE_LIMITED, 429),
+        (errors.LAST_FACTOR, 409),
+    ],
+)
+def test_it_keeps_the_contracts_statuses(spec: ErrorSpec, status: int) -> None:
+    assert spec.status == status
+    assert spec.with_detail("x").field is None
+
+
+def test_it_refuses_an_unknown_code_loudly() -> None:
+    with pytest.raises(KeyError):
+        AuthError.of("no_such_code", "x")

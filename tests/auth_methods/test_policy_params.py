@@ -10,6 +10,7 @@ import pytest
 
 from auth_methods.policy import (
     DEFAULT_ALGORITHMS,
+    POLICY_FIELDS,
     AuthenticationParams,
     CredentialRef,
     OrgPolicy,
@@ -203,7 +204,8 @@ def test_it_accepts_the_org_origins_then_the_allowed_origins_once_each(
                 "https://notacme.com",
                 "http://acme.localhost:8000",
             ),
-            ("https://acme.co.uk", "https://notacme.com", "http://acme.localhost:8000"),
+            # The org's own host comes first, once, then the extra allowed origins.
+            ("http://acme.localhost:8000", "https://acme.co.uk", "https://notacme.com"),
         ),
     ],
 )
@@ -213,10 +215,24 @@ def test_it_lists_allowed_origins_outside_the_rp_id_as_related_origins(
     assert related_origins(org(rp_id=rp_id, allowed_origins=allowed_origins)) == related
 
 
-def test_it_never_lists_the_orgs_own_origins_as_related() -> None:
-    # The org's own hosts are not allowed_origins: only the extra ones can be related.
-    policy = org(rp_id=None, org_origins=("https://acme.example.org",))
-    assert related_origins(policy) == ()
+@pytest.mark.parametrize(
+    ("rp_id", "org_origins", "related"),
+    [
+        (None, ("http://acme.localhost:8000",), ()),
+        (None, ("http://acme.localhost:8000", "http://sso.acme.localhost:8000"), ()),
+        # rp_id covers the primary host only: the org's other host needs a related origin
+        # request, so the browser must find it at /.well-known/webauthn.
+        (
+            "acme.localhost",
+            ("http://acme.localhost:8000", "https://login.acme.com"),
+            ("https://login.acme.com",),
+        ),
+    ],
+)
+def test_it_lists_the_orgs_own_hosts_outside_the_rp_id_as_related_origins(
+    rp_id: str | None, org_origins: tuple[str, ...], related: tuple[str, ...]
+) -> None:
+    assert related_origins(org(rp_id=rp_id, org_origins=org_origins)) == related
 
 
 @pytest.mark.parametrize(
@@ -254,3 +270,60 @@ def test_it_allows_the_named_users_passkeys_with_transports(
     expected: tuple[tuple[bytes, tuple[str, ...]], ...],
 ) -> None:
     assert auth(ORG, allow).allow_credentials == expected
+
+
+# Fields that shape no ceremony option: where each takes effect (and is tested).
+ENFORCED_ELSEWHERE = {
+    "passkey_registration_enabled": "policy_checks.check_registration_allowed",
+    "passkey_login_enabled": "policy_checks.check_login_allowed",
+    "max_passkeys_per_user": "policy_checks.check_registration_allowed",
+    "require_trusted_attestation": "policy_checks.check_registration",
+    "allowed_aaguids": "policy_checks.check_registration / check_authentication",
+    "allow_synced_passkeys": "policy_checks.check_registration / check_authentication",
+    "trusted_attestation_roots": "passkeys/ceremony.py (chain verification; tests/api)",
+    "token_ttl_seconds": "tokens.py (tests/api/test_authenticate.py)",
+    "mfa_required": "factors.py, passwords.py (tests/factors, tests/portal)",
+    "passwordless_only": "passwords.py, lockout.py (tests/auth_methods_lockout)",
+}
+SHAPES_OPTIONS_OR_ORIGINS = {
+    "user_verification",
+    "attestation",
+    "authenticator_attachment",
+    "resident_key",
+    "algorithms",
+    "timeout_seconds",
+    "rp_id",
+    "rp_name",
+    "allowed_origins",
+}
+
+
+def test_every_policy_field_has_a_known_effect() -> None:
+    # A new field must be added to one of the tables above, and its effect tested.
+    assert set(ENFORCED_ELSEWHERE) | SHAPES_OPTIONS_OR_ORIGINS == set(POLICY_FIELDS)
+    assert not set(ENFORCED_ELSEWHERE) & SHAPES_OPTIONS_OR_ORIGINS
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("passkey_registration_enabled", False),
+        ("passkey_login_enabled", False),
+        ("max_passkeys_per_user", 1),
+        ("require_trusted_attestation", True),
+        ("allowed_aaguids", ("cb69481e-8ff7-4039-93ec-0a2729a154a8",)),
+        ("allow_synced_passkeys", False),
+        ("trusted_attestation_roots", ("-----BEGIN CERTIFICATE-----...",)),
+        ("token_ttl_seconds", 3600),
+        ("mfa_required", True),
+        ("passwordless_only", True),
+    ],
+)
+def test_it_leaves_the_options_alone_for_fields_enforced_elsewhere(
+    field: str, value: object
+) -> None:
+    # These act before options are built or after verification, never on the options.
+    policy = org(**{field: value})
+    assert reg(policy, (KEY,)) == reg(ORG, (KEY,))
+    assert auth(policy, (KEY,)) == auth(ORG, (KEY,))
+    assert expected_origins(policy) == expected_origins(ORG)

@@ -12,6 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auth_methods.errors import AuthError
 from auth_methods.policy import POLICY_FIELDS, OrgPolicy
@@ -46,6 +48,16 @@ def _root_pem() -> str:
 
 
 ROOT_PEM = _root_pem()
+OTHER_ROOT_PEM = _root_pem()
+PRIVATE_KEY_PEM = (
+    ec.generate_private_key(ec.SECP256R1())
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode()
+)
 NOT_BOOLS: tuple[object, ...] = (1, 0, "true", None, [])
 
 
@@ -118,6 +130,9 @@ BAD_VALUES: list[tuple[str, object]] = [
             "*.acme.localhost",
             "127.0.0.1",
             "::1",
+            "127.1",
+            "bücher.localhost",
+            "acme\t.localhost",
         )
     ),
     *(("rp_name", v) for v in (5, True, ["Acme"], "x" * 201)),
@@ -152,6 +167,9 @@ BAD_VALUES: list[tuple[str, object]] = [
             ["not a certificate"],
             ["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"],
             [ROOT_PEM.replace("BEGIN CERTIFICATE", "BEGIN PUBLIC KEY")],
+            [ROOT_PEM + OTHER_ROOT_PEM],  # a chain would keep only its first certificate
+            [ROOT_PEM + PRIVATE_KEY_PEM],  # a key pasted by mistake must not be stored
+            [PRIVATE_KEY_PEM],
         )
     ),
 ]
@@ -223,6 +241,10 @@ GOOD_VALUES: list[tuple[str, object, object]] = [
     ("trusted_attestation_roots", [], ()),
     ("trusted_attestation_roots", [ROOT_PEM], (ROOT_PEM.strip() + "\n",)),
     ("trusted_attestation_roots", ["\n" + ROOT_PEM + "\n\n"], (ROOT_PEM.strip() + "\n",)),
+    # `openssl x509 -text` output: the text around the block is dropped.
+    ("trusted_attestation_roots", ["subject=CN = Test\n" + ROOT_PEM + "trailer"], (ROOT_PEM,)),
+    ("trusted_attestation_roots", [ROOT_PEM, OTHER_ROOT_PEM], (ROOT_PEM, OTHER_ROOT_PEM)),
+    ("trusted_attestation_roots", [ROOT_PEM, ROOT_PEM.strip()], (ROOT_PEM,)),
 ]
 
 
@@ -306,6 +328,14 @@ BAD_ORIGINS = [
     pytest.param("https://a_b.example.com", id="underscore"),
     pytest.param("https://a.example.com.", id="trailing-dot"),
     pytest.param("https://-a.example.com", id="leading-hyphen"),
+    pytest.param("https://a.example.com?", id="empty-query"),
+    pytest.param("https://a.example.com#", id="empty-fragment"),
+    pytest.param("https://a.exa\tmple.com", id="tab-inside"),  # urlsplit would delete it
+    pytest.param("https://a.exa\nmple.com", id="newline-inside"),
+    pytest.param("https://a .example.com", id="space-inside"),
+    pytest.param("https://bücher.example", id="unicode-host"),
+    pytest.param("https://a.example.com\\", id="backslash"),
+    pytest.param("https://a.example.com:+8443", id="signed-port"),
 ]
 
 
@@ -526,3 +556,28 @@ def test_it_refuses_an_rp_id_above_the_platform_domain() -> None:
 def test_it_refuses_port_zero() -> None:
     with pytest.raises(AuthError):
         normalise_origin("allowed_origins", "https://a.example.com:0")
+
+
+HOST_LABEL = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
+
+
+@given(
+    scheme=st.sampled_from(["https", "HTTPS", "http"]),
+    labels=st.lists(HOST_LABEL, min_size=1, max_size=3),
+    port=st.one_of(st.none(), st.integers(min_value=1, max_value=65535)),
+    slash=st.booleans(),
+    upper=st.booleans(),
+)
+def test_a_normalised_origin_is_a_fixed_point(
+    scheme: str, labels: list[str], port: int | None, slash: bool, upper: bool
+) -> None:
+    host = ".".join([*labels, "localhost" if scheme == "http" else "example"])
+    origin = f"{scheme}://{host.upper() if upper else host}"
+    origin += (f":{port}" if port is not None else "") + ("/" if slash else "")
+    try:
+        normalised = normalise_origin("allowed_origins", origin)
+    except AuthError as err:
+        assert port in (80, 443), err.detail  # only an explicit default port is refused
+        return
+    assert normalise_origin("allowed_origins", normalised) == normalised
+    assert normalised == normalised.lower().rstrip("/")
