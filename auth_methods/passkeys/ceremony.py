@@ -50,6 +50,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from auth_methods.encoding import b64url_decode
 from auth_methods.errors import AuthError
 
 # What malformed input makes py_webauthn and its parsers raise, besides its own exceptions.
@@ -106,9 +107,35 @@ def _invalid(detail: str) -> AuthError:
     return AuthError.of("invalid_request", detail)
 
 
+_BINARY_FIELDS = (
+    "clientDataJSON",
+    "attestationObject",
+    "authenticatorData",
+    "signature",
+    "userHandle",
+)
+
+
 def _as_mapping(credential: object) -> Mapping[str, Any]:
+    """The credential object, its binary fields strict base64url: py_webauthn's decoder
+    silently skips characters outside the alphabet, which would accept mangled input."""
     if not isinstance(credential, Mapping):
         raise _invalid("credential must be a JSON object.")
+    response = credential.get("response")
+    fields = [("id", credential.get("id")), ("rawId", credential.get("rawId"))]
+    if isinstance(response, Mapping):
+        fields += [
+            (f"response.{k}", response.get(k))
+            for k in _BINARY_FIELDS
+            if response.get(k) is not None
+        ]
+    for name, value in fields:
+        if not isinstance(value, str):
+            raise _invalid(f"credential.{name} must be a base64url string.")
+        try:
+            b64url_decode(value)
+        except ValueError:
+            raise _invalid(f"credential.{name} is not valid base64url.") from None
     return credential
 
 

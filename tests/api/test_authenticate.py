@@ -259,3 +259,9 @@ def test_a_passkey_whose_algorithm_was_dropped_is_refused(enrolled: Api) -> None
     enrolled.set_policy(algorithms=[-8])  # the soft authenticator registered with ES256 (-7)
     credential = enrolled.authenticator.get(options(enrolled), origin=enrolled.origin)
     sign_in_fails(enrolled, credential, 400, "algorithm_not_allowed")
+
+
+def test_junk_inside_base64url_is_refused_not_skipped(enrolled: Api) -> None:
+    credential = enrolled.authenticator.get(options(enrolled), origin=enrolled.origin)
+    credential["response"]["signature"] = "!" + credential["response"]["signature"]
+    sign_in_fails(enrolled, credential, 400, "invalid_request")
