@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from auth_methods.audit import Actor
 from auth_methods.errors import AuthError
-from auth_methods.models import Passkey, TotpDevice, User
+from auth_methods.models import Passkey, RecoveryCodeSet, TotpDevice, User
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.services import passkeys_remove_all
+from auth_methods.recovery_codes.services import recovery_codes_left
 from auth_methods.second_factor import second_factor_wipe
 from auth_methods.users import user_by_external_id, user_create, user_update
 from portal.decorators import require_org_admin
@@ -102,6 +103,7 @@ class UserRow:
     passkeys: int
     authenticators: list[str]
     totp: bool
+    recovery_codes_left: int
 
 
 def _users_matching(q: str) -> QuerySet[User]:
@@ -124,6 +126,12 @@ def _rows(users: list[User]) -> list[UserRow]:
             "user_id", flat=True
         )
     )
+    codes_left = {
+        user_id: used.count(False)
+        for user_id, used in RecoveryCodeSet.objects.filter(user_id__in=ids).values_list(
+            "user_id", "used"
+        )
+    }
     return [
         UserRow(
             user=u,
@@ -132,6 +140,7 @@ def _rows(users: list[User]) -> list[UserRow]:
                 {authenticator_name(a) or UNKNOWN_AUTHENTICATOR for a in aaguids[u.pk]}
             ),
             totp=u.pk in totp,
+            recovery_codes_left=codes_left.get(u.pk, 0),
         )
         for u in users
     ]
@@ -205,6 +214,7 @@ def user_detail(request: HttpRequest, slug: str, external_id: str) -> HttpRespon
         "is_self": _is_self(request, person),
         "passkeys": passkeys,
         "totp": TotpDevice.objects.filter(user=person).first(),
+        "recovery_codes_left": recovery_codes_left(person),
     }
     return render(request, "portal/user_detail.html", context)
 

@@ -359,3 +359,19 @@ def test_create_errors_are_tied_to_their_field(
     )
     with with_org(acme):
         assert not User.objects.filter(email="x@acme.test").exists()
+
+
+def test_recovery_codes_left_are_shown_at_a_glance(
+    acme: Organisation, admin_client: Client
+) -> None:
+    from auth_methods.audit import Actor
+    from auth_methods.recovery_codes.services import recovery_code_consume, recovery_codes_generate
+
+    person = make_user(acme, "codes@acme.test")
+    with with_org(acme):
+        codes = recovery_codes_generate(actor=Actor(label="test"), user=person)
+        recovery_code_consume(actor=Actor(label="test"), user=person, code=codes[0])
+    listing = admin_client.get("/orgs/acme/portal/users?q=codes@").content.decode()
+    assert "9 left" in listing
+    detail = admin_client.get(f"/orgs/acme/portal/users/{person.external_id}").content.decode()
+    assert "Recovery codes: 9 left" in detail
