@@ -17,7 +17,7 @@ from api.serializers import PasskeySerializer, StrictBooleanField, StrictCharFie
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
-from auth_methods.passkeys import services
+from auth_methods.passkeys import management
 from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
 from auth_methods.users import user_by_external_id
 
@@ -102,15 +102,17 @@ class CredentialDetailApi(APIView):
         actor = actor_for(request)
         with transaction.atomic():
             if "label" in data:
-                passkey = services.passkey_rename(actor=actor, passkey=passkey, label=data["label"])
+                passkey = management.passkey_rename(
+                    actor=actor, passkey=passkey, label=data["label"]
+                )
             if "flagged" in data:
-                passkey = services.passkey_clear_flag(actor=actor, passkey=passkey)
+                passkey = management.passkey_clear_flag(actor=actor, passkey=passkey)
         return Response({"passkey": PasskeySerializer(passkey).data})
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, credential_id: str) -> Response:
         passkey = _visible_passkey(request, credential_id)
-        services.passkey_delete(
+        management.passkey_delete(
             actor=actor_for(request),
             passkey=passkey,
             policy=ceremony_context(request).policy,

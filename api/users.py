@@ -16,7 +16,7 @@ from api.serializers import AdminUserSerializer, StrictBooleanField, StrictCharF
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import User
-from auth_methods.passkeys.services import passkeys_remove_all
+from auth_methods.passkeys.management import passkeys_remove_all
 from auth_methods.users import user_by_external_id, user_update
 
 

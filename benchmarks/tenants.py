@@ -83,7 +83,6 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
-        from django.db import connections
 
         from tenants.services import org_create
 

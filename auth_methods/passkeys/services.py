@@ -14,7 +14,7 @@ from auth_methods.audit import Actor, audit_record
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import Challenge, Passkey, User
-from auth_methods.notifications import notify_passkey_added, notify_passkey_removed
+from auth_methods.notifications import notify_passkey_added
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
@@ -312,74 +312,6 @@ def _stored_facts(passkey: Passkey) -> checks.StoredCredentialFacts:
         sign_count=passkey.sign_count,
         algorithm=passkey.algorithm,
     )
-
-
-def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
-    new_label = _clean_label(label, "")
-    if not new_label:
-        raise AuthError.of("invalid_request", "label must not be empty.", field="label")
-    with transaction.atomic():
-        old = passkey.label
-        passkey.label = new_label
-        passkey.save(update_fields=["label"])
-        audit_record(
-            actor=actor,
-            action="passkey.rename",
-            subject=passkey.user,
-            credential_id=b64url_encode(bytes(passkey.credential_id)),
-            data={"before": old, "after": new_label},
-        )
-    return passkey
-
-
-def passkey_clear_flag(*, actor: Actor, passkey: Passkey) -> Passkey:
-    with transaction.atomic():
-        passkey.flagged, passkey.flagged_at = False, None
-        passkey.save(update_fields=["flagged", "flagged_at"])
-        audit_record(
-            actor=actor,
-            action="passkey.clear_flag",
-            subject=passkey.user,
-            credential_id=b64url_encode(bytes(passkey.credential_id)),
-        )
-    return passkey
-
-
-def passkey_delete(
-    *, actor: Actor, passkey: Passkey, policy: pol.OrgPolicy, guard_last_factor: bool
-) -> None:
-    """Delete one passkey; with ``guard_last_factor`` (a user acting on their own account),
-    refuse to remove the last way to pass the second factor the organisation requires."""
-    from auth_methods.factors import is_last_required_factor
-
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=passkey.user_id).first()
-        if guard_last_factor and is_last_required_factor(
-            policy, passkey.user, exclude_passkey=passkey
-        ):
-            raise AuthError.of(
-                "last_factor",
-                "This is your only remaining second factor, which this organisation requires. "
-                "Add another one first.",
-            )
-        cred_id = b64url_encode(bytes(passkey.credential_id))
-        notify_passkey_removed(passkey.user, passkey.label)
-        passkey.delete()
-        audit_record(
-            actor=actor, action="passkey.delete", subject=passkey.user, credential_id=cred_id
-        )
-
-
-def passkeys_remove_all(*, actor: Actor, user: User) -> int:
-    """Admin reset: remove every passkey of ``user``."""
-    with transaction.atomic():
-        for label in Passkey.objects.filter(user=user).values_list("label", flat=True):
-            notify_passkey_removed(user, label)
-        deleted, _ = Passkey.objects.filter(user=user).delete()
-        audit_record(
-            actor=actor, action="passkey.remove_all", subject=user, data={"removed": deleted}
-        )
-    return deleted
 
 
 def sign_in_token(*, ctx: CeremonyContext, sign_in: SignIn, issuer: str, audience: str) -> str:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys.authenticators import authenticator_name
-from auth_methods.passkeys.services import passkey_delete, passkey_rename
+from auth_methods.passkeys.management import passkey_delete, passkey_rename
 from portal.decorators import require_recent_auth, require_signed_in
 from portal.views.account_factors import factors_context
 from portal.views.context import actor_of, policy_of

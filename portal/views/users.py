@@ -18,7 +18,7 @@ from auth_methods.audit import Actor
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, RecoveryCodeSet, TotpDevice, User
 from auth_methods.passkeys.authenticators import authenticator_name
-from auth_methods.passkeys.services import passkeys_remove_all
+from auth_methods.passkeys.management import passkeys_remove_all
 from auth_methods.recovery_codes.services import recovery_codes_left
 from auth_methods.second_factor import second_factor_wipe
 from auth_methods.users import user_by_external_id, user_create, user_update
