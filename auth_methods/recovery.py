@@ -19,7 +19,7 @@ from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, Passkey, RecoveryLink, User
 from auth_methods.notifications import notify_passkey_removed, notify_recovery_link
-from auth_methods.ratelimit import _spend
+from auth_methods.ratelimit import counter_incr
 
 LINK_TTL = timedelta(minutes=15)
 TOKEN_BYTES = 32
@@ -40,7 +40,7 @@ def _authorize_request(email: str, ip: str | None) -> None:
     if ip is not None:
         budgets.append((f"rl:recover:ip:{ip}", REQUESTS_PER_IP))
     for key, (limit, window) in budgets:
-        if _spend(key, limit, window) > limit:
+        if counter_incr(key, window) > limit:
             raise AuthError(
                 "rate_limited", f"Too many recovery requests; try again in {window // 60} minutes."
             )

@@ -217,6 +217,8 @@ def main() -> None:
         "PASSGATE_RATE_PER_IP": "1000000/min",
         "PASSGATE_RATE_PER_KEY": "1000000/min",
         "PASSGATE_LOG_LEVEL": "WARNING",
+        # Enrolment sends "passkey added" emails: keep them in memory, not on port 25.
+        "PASSGATE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     os.environ.update(env_overrides)
     with scratch_database("passgate_bench"):

@@ -40,7 +40,7 @@ def test_only_one_of_two_concurrent_finishes_consumes_a_challenge(
 ) -> None:
     acme = orgs["acme"]
     value = _in_thread(
-        acme, lambda: challenge_issue(purpose="authentication", user=None, ttl_seconds=60)
+        acme, lambda: challenge_issue(purpose="authentication", user_id=None, ttl_seconds=60)
     )["value"]
     barrier = threading.Barrier(2)
     outcomes: list[dict[str, Any]] = []

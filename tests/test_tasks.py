@@ -19,8 +19,8 @@ def test_the_purge_task_removes_only_expired_challenges_of_the_org(
 ) -> None:
     for org in (acme, globex):
         with with_org(org):
-            challenge_issue(purpose="registration", user=None, ttl_seconds=60)
-            old = challenge_issue(purpose="registration", user=None, ttl_seconds=60)
+            challenge_issue(purpose="registration", user_id=None, ttl_seconds=60)
+            old = challenge_issue(purpose="registration", user_id=None, ttl_seconds=60)
             Challenge.objects.filter(challenge=old).update(
                 expires_at=timezone.now() - timedelta(seconds=1)
             )

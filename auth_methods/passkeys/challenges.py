@@ -1,9 +1,10 @@
 """Ceremony challenges: issued here, consumed here, once.
 
 The record is keyed by the challenge bytes (API clients have no cookie; the finish call is
-matched through the challenge inside clientDataJSON). Consumption is a DELETE ... RETURNING
-that only one of two concurrent finishes can win, and it commits on its own so a failed
-finish still uses the challenge up.
+matched through the challenge inside clientDataJSON). Consumption is one DELETE ... RETURNING
+statement, which only one of two concurrent finishes can win; run outside a transaction (as the
+ceremony services call it), it commits on its own, so a failed finish still uses the challenge
+up.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from auth_methods.errors import AuthError
-from auth_methods.models import Challenge, User
+from auth_methods.models import Challenge
 
 CHALLENGE_BYTES = 32
 
@@ -29,16 +30,15 @@ class PendingCeremony:
     expires_at: datetime
 
 
-def challenge_issue(*, purpose: str, user: User | None, ttl_seconds: int) -> bytes:
+def challenge_issue(*, purpose: str, user_id: int | None, ttl_seconds: int) -> bytes:
     now = timezone.now()
     value = secrets.token_bytes(CHALLENGE_BYTES)
-    Challenge.objects.create(
-        challenge=value,
-        purpose=purpose,
-        user=user,
-        created_at=now,
-        expires_at=now + timedelta(seconds=ttl_seconds),
-    )
+    with connection.cursor() as cursor:  # on every ceremony: no model instance to build
+        cursor.execute(
+            f"INSERT INTO {Challenge._meta.db_table} "  # noqa: S608 (table name is ours)
+            "(challenge, purpose, user_id, created_at, expires_at) VALUES (%s, %s, %s, %s, %s)",
+            [value, purpose, user_id, now, now + timedelta(seconds=ttl_seconds)],
+        )
     return value
 
 
@@ -46,7 +46,7 @@ def challenge_consume(value: bytes, *, purpose: str) -> PendingCeremony:
     """Use up a challenge: ``challenge_invalid`` if unknown, used or of the other ceremony,
     ``challenge_expired`` if too old. Only one caller ever gets a given challenge back."""
     table = Challenge._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # a single statement: atomic without BEGIN/COMMIT
         cursor.execute(
             f"DELETE FROM {table} WHERE challenge = %s "  # noqa: S608 (table name is ours)
             "RETURNING purpose, user_id, created_at, expires_at",

@@ -58,7 +58,7 @@ def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
     )
     params = pol.registration_params(policy, user_ref, _credential_refs(existing))
     challenge = challenge_issue(
-        purpose=Challenge.Purpose.REGISTRATION, user=user, ttl_seconds=policy.timeout_seconds
+        purpose=Challenge.Purpose.REGISTRATION, user_id=user.pk, ttl_seconds=policy.timeout_seconds
     )
     return {"publicKey": ceremony.registration_options(params, challenge)}
 
@@ -168,21 +168,30 @@ def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> 
     """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
     policy = ctx.policy
     checks.check_login_allowed(policy)
-    user, allow = None, None
+    user_id, allow = None, None
     if external_id is not None:
-        # One query for the usual case: the user's passkeys, each with its user.
-        passkeys = list(
-            Passkey.objects.select_related("user").filter(user__external_id=external_id)
+        # One query for the usual case: the user's passkeys, with their owner's id.
+        rows = list(
+            Passkey.objects.filter(user__external_id=external_id)
+            .order_by()
+            .values_list("user_id", "credential_id", "transports")
         )
-        user = (
-            passkeys[0].user if passkeys else User.objects.filter(external_id=external_id).first()
+        user_id = (
+            rows[0][0]
+            if rows
+            else User.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
         )
-        if user is None:
+        if user_id is None:
             raise AuthError.of("not_found", "No such user in this organisation.")
-        allow = _credential_refs(passkeys)
+        allow = [
+            pol.CredentialRef(id=bytes(cred_id), transports=tuple(transports))
+            for _, cred_id, transports in rows
+        ]
     params = pol.authentication_params(policy, allow)
     challenge = challenge_issue(
-        purpose=Challenge.Purpose.AUTHENTICATION, user=user, ttl_seconds=policy.timeout_seconds
+        purpose=Challenge.Purpose.AUTHENTICATION,
+        user_id=user_id,
+        ttl_seconds=policy.timeout_seconds,
     )
     return {"publicKey": ceremony.authentication_options(params, challenge)}
 
@@ -221,9 +230,9 @@ def authenticate(
     parsed, info = ceremony.parse_authentication(credential)
     pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.AUTHENTICATION)
     checks.check_login_allowed(policy)
-    passkey = (
-        Passkey.objects.select_related("user").filter(credential_id=info.credential_id).first()
-    )
+    # A unique column: no ORDER BY (the model's ordering, or first()'s) on the hot path.
+    found = Passkey.objects.select_related("user").filter(credential_id=info.credential_id)
+    passkey = next(iter(found.order_by()[:1]), None)
     if passkey is None or (pending.user_id is not None and passkey.user_id != pending.user_id):
         raise _unknown_credential()
     user = passkey.user

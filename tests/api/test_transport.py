@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from api.throttling import PerIpThrottle, PerKeyThrottle
+from api.throttling import FixedWindowThrottle, PerIpThrottle, PerKeyThrottle
 from tests.api.conftest import Api
 from tests.support.db import assert_problem, snapshot
 
@@ -62,6 +62,25 @@ def test_too_many_requests_per_ip_get_429_with_retry_after(
     response = api.post("/webauthn/authenticate/options", {})
     assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_the_rate_counts_per_window_and_retry_after_names_its_end(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rates = {"ip": "2/min", "key": "1000/min"}
+    monkeypatch.setattr(PerIpThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(PerKeyThrottle, "THROTTLE_RATES", rates)
+    clock = [6_000_000 * 60 + 45.5]  # 45.5 s into a minute
+    monkeypatch.setattr(FixedWindowThrottle, "timer", lambda self: clock[0])
+    for _ in range(2):
+        assert api.post("/webauthn/authenticate/options", {}).status_code == 200
+    refused = api.post("/webauthn/authenticate/options", {})
+    assert_problem(refused, 429, "rate_limited")
+    assert refused["Retry-After"] == "15"
+    clock[0] += 14.0  # still this minute
+    assert api.post("/webauthn/authenticate/options", {}).status_code == 429
+    clock[0] += 1.0  # the next minute: a fresh count
+    assert api.post("/webauthn/authenticate/options", {}).status_code == 200
 
 
 def test_too_many_requests_per_key_get_429(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
