@@ -96,13 +96,17 @@ def live(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, An
 
 def _end_other_sessions() -> None:
     others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with connections["default"].cursor() as cursor:
-        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")  # noqa: S608
-        for _ in range(50):  # termination is asynchronous: wait until they are gone
-            cursor.execute(f"SELECT count(*) {others}")  # noqa: S608
-            if cursor.fetchone() == (0,):
-                return
-            time.sleep(0.1)
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")  # noqa: S608
+            for _ in range(50):  # termination is asynchronous: wait until they are gone
+                cursor.execute(f"SELECT count(*) {others}")  # noqa: S608
+                if cursor.fetchone() == (0,):
+                    break
+                time.sleep(0.1)
+    finally:
+        # This connection too: left open, it would keep the test database from being dropped.
+        connections["default"].close()
 
 
 @pytest.fixture(scope="session")
