@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_creation_fakes_migrations, schema_exists
 
 # Lower-case letters, digits and single hyphens; starts with a letter. The schema name is
 # derived from it, so this also keeps schema names safe to quote.
@@ -26,6 +27,19 @@ class Organisation(TenantMixin):
 
     def __str__(self) -> str:
         return self.slug
+
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool:
+        """As django-tenants does, minus the no-op migrations (see tenants.schema_setup)."""
+        if not sync_schema or get_creation_fakes_migrations():
+            return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+        from tenants.schema_setup import schema_create
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        schema_create(self.schema_name)
+        return True
 
 
 class Domain(DomainMixin):

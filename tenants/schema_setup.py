@@ -1,0 +1,57 @@
+"""Creating a new organisation's schema: only the tenant apps' migrations run.
+
+django-tenants migrates a new schema with the whole project's migration plan. In an org schema
+the router makes every shared-only app's migration a no-op, yet each still renders the model
+state to find that out: of ~22 migrations, 17 do nothing but cost 40% of org creation. Here
+the plan targets the tenant apps (and whatever they depend on), then the other migrations are
+recorded as applied, which is exactly what running them would leave behind: a schema that
+``migrate_schemas`` later sees as fully migrated. Django's pre/post_migrate handlers are
+skipped too; the ones installed (contenttypes, permissions) write nothing in org schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+# django-tenants' database wrapper adds the schema methods; Django's stubs don't know them.
+_db: Any = connection
+
+
+def tenant_app_labels() -> set[str]:
+    return {
+        config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
+    }
+
+
+def schema_create(schema_name: str) -> None:
+    """Create the schema ``schema_name`` and bring it to the project's latest migrations;
+    the connection is back on the public schema afterwards, whatever happened."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
+    try:
+        _migrate(schema_name)
+    finally:
+        _db.set_schema_to_public()
+
+
+def _migrate(schema_name: str) -> None:
+    # The migrations table must be made in the new schema, not found in public.
+    _db.set_schema(schema_name, include_public=False)
+    MigrationRecorder(connection).ensure_schema()
+    _db.set_schema(schema_name)
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    ours = tenant_app_labels()
+    executor.migrate([node for node in leaves if node[0] in ours])
+    executor.loader.build_graph()  # reload what is now applied
+    for migration, _ in executor.migration_plan(leaves):
+        if migration.app_label in ours:  # cannot happen: every tenant leaf was just applied
+            raise RuntimeError(f"{migration} was left unapplied in {schema_name}")
+        # A shared app: the router keeps its operations out of org schemas.
+        executor.recorder.record_applied(migration.app_label, migration.name)
