@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
+from django.db import connections
 from django.test import Client
 
 from auth_methods.tokens import _KEY_CACHE
@@ -62,3 +63,11 @@ def acme_client(acme: Organisation) -> Client:
 @pytest.fixture
 def globex_client(globex: Organisation) -> Client:
     return org_client(globex)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None:  # the session's fixtures, the test database among them, go next
+        # A connection still open here would keep the test database from being dropped
+        # (seen in whole-suite runs, after the browser tests).
+        connections.close_all()
