@@ -13,6 +13,7 @@ from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.management import passkey_delete, passkey_rename
 from portal.decorators import require_recent_auth, require_signed_in
 from portal.views.account_factors import factors_context
+from portal.views.ceremony_options import page_registration_options
 from portal.views.context import actor_of, policy_of
 
 
@@ -31,17 +32,20 @@ def _own_passkey(request: HttpRequest, passkey_id: int) -> Passkey:
 @require_GET
 @require_signed_in
 def security(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
     passkeys = [
         {"passkey": p, "name": authenticator_name(p.aaguid)}
-        for p in Passkey.objects.filter(user=_me(request))
+        for p in Passkey.objects.filter(user=me)
     ]
+    policy = policy_of(request)
     return render(
         request,
         "account/security.html",
         {
             "passkeys": passkeys,
-            "policy": policy_of(request),
-            **factors_context(_me(request)),
+            "policy": policy,
+            "passkey_options": page_registration_options(request, user=me),
+            **factors_context(me),
         },
     )
 

@@ -16,6 +16,7 @@ from auth_methods.models import User
 from auth_methods.passwords import factors_under_policy
 from auth_methods.sessions import pending_user, start_session
 from portal.forms import add_auth_error
+from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
 
 
@@ -62,6 +63,7 @@ def passkey(request: HttpRequest) -> HttpResponse:
             "pending": user,
             "next": safe_next(request),
             "kinds": _choices(request, user),
+            "passkey_options": page_authentication_options(request, external_id=user.external_id),
         },
     )
 

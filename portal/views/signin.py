@@ -12,6 +12,7 @@ from auth_methods.models import User
 from auth_methods.passwords import password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
+from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
 
 
@@ -44,6 +45,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": safe_next(request, ""),
             "passkeys_on": policy.passkey_login_enabled,
+            # For browser autofill, which starts as the page loads.
+            "passkey_options": (
+                page_authentication_options(request) if policy.passkey_login_enabled else None
+            ),
         },
         status=400 if form.errors else 200,
     )

@@ -25,6 +25,8 @@ def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
     live: dict[str, Any], page: Any, person: dict[str, str], django_db_blocker: Any
 ) -> None:
     base = live["url"]
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.split("/", 3)[3]) if r.method == "POST" else 0)
     sign_in_with_password(page, base, person)
     add_passkey(page, "Work laptop")
     assert page.get_by_label("Label", exact=True).first.input_value() == "Work laptop"
@@ -40,6 +42,26 @@ def test_a_person_adds_a_passkey_and_signs_in_with_it_without_a_username(
     assert person["email"] in page.content()
     with with_org(live["org"]):
         assert Passkey.objects.get(user__email=person["email"]).last_used_at is not None
+    # Both ceremonies ran on the options rendered into their page (json_script).
+    ceremony_posts = [p for p in posts if p.startswith("webauthn/")]
+    assert ceremony_posts == ["webauthn/register", "webauthn/authenticate"]
+
+
+@pytest.mark.no_autofill
+def test_options_rendered_into_a_page_left_open_too_long_are_fetched_afresh(
+    live: dict[str, Any], page: Any, person: dict[str, str]
+) -> None:
+    # Every clock reading after the page's first is an hour later: the challenge is stale.
+    page.add_init_script(
+        "{ const now = Date.now; let first = true;"
+        " Date.now = () => now() + (first ? (first = false, 0) : 3600000) }"
+    )
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.split("/", 3)[3]) if r.method == "POST" else 0)
+    sign_in_with_password(page, live["url"], person)
+    add_passkey(page, "Laptop")
+    ceremony_posts = [p for p in posts if p.startswith("webauthn/")]
+    assert ceremony_posts == ["webauthn/register/options", "webauthn/register"]
 
 
 def test_a_person_renames_and_deletes_a_passkey(

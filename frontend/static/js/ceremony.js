@@ -64,8 +64,26 @@ export function explain (error) {
   return (error && error.message) || 'Something went wrong with the passkey.'
 }
 
+// Options the server rendered into the page (json_script id="passkey-options"): used by the
+// first ceremony only, and only while their challenge is fresh; later ones fetch their own.
+const loadedAt = Date.now()
+const EXPIRY_MARGIN_MS = 10000
+
+function pageOptions () {
+  const element = document.getElementById('passkey-options')
+  if (!element) return null
+  element.remove()
+  const { publicKey } = JSON.parse(element.textContent)
+  if (publicKey.timeout && Date.now() - loadedAt > publicKey.timeout - EXPIRY_MARGIN_MS) return null
+  return publicKey
+}
+
+async function options (url, body) {
+  return pageOptions() || (await postJSON(url, body)).publicKey
+}
+
 export async function authenticate (body = {}, mediation, signal) {
-  const { publicKey } = await postJSON('/webauthn/authenticate/options', body)
+  const publicKey = await options('/webauthn/authenticate/options', body)
   const request = { publicKey: parseRequest(publicKey) }
   if (mediation) request.mediation = mediation
   if (signal) request.signal = signal
@@ -74,7 +92,7 @@ export async function authenticate (body = {}, mediation, signal) {
 }
 
 export async function register (label) {
-  const { publicKey } = await postJSON('/webauthn/register/options', {})
+  const publicKey = await options('/webauthn/register/options', {})
   const credential = await navigator.credentials.create({ publicKey: parseCreation(publicKey) })
   return postJSON('/webauthn/register', { credential: toJSON(credential), label })
 }
