@@ -134,3 +134,10 @@ def revoke_other_passkeys(*, actor: Actor, user: User, keep_ids: Iterable[int]) 
         for passkey in doomed:
             notify_passkey_removed(user, passkey.label or "Passkey")
     return len(doomed)
+
+
+def recovery_links_purge_expired() -> int:
+    """Drop links past their expiry, used or not: they can no longer sign anyone in, and the
+    audit log keeps the record of their request and use."""
+    deleted, _ = RecoveryLink.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

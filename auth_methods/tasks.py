@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from auth_methods.outbox import SEND_ERRORS, outbox_send, outbox_sweep
 from auth_methods.passkeys.challenges import challenges_purge_expired
+from auth_methods.recovery import recovery_links_purge_expired
 from config.celery import app
 
 
 @app.task(name="auth_methods.purge_expired_challenges")  # type: ignore[untyped-decorator]
 def purge_expired_challenges() -> int:
     return challenges_purge_expired()
+
+
+@app.task(name="auth_methods.purge_expired_recovery_links")  # type: ignore[untyped-decorator]
+def purge_expired_recovery_links() -> int:
+    return recovery_links_purge_expired()
 
 
 @app.task(  # type: ignore[untyped-decorator]

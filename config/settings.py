@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_methods.purge_expired_challenges",
         "schedule": 300.0,
     },
+    "purge-expired-recovery-links": {
+        "task": "auth_methods.purge_expired_recovery_links",
+        "schedule": 3600.0,
+    },
     # Re-queue outbox emails whose task was lost (broker down, worker killed mid-send).
     "sweep-outbox": {
         "task": "auth_methods.sweep_outbox",
