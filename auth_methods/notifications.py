@@ -113,3 +113,17 @@ def notify_recovery_link(user: User, url: str) -> OutboxMessage | None:
             "Never forward it.",
         ],
     )
+
+
+def notify_registration_link(user: User, url: str, *, hours: int) -> OutboxMessage | None:
+    return _notify(
+        user,
+        kind="registration_link",
+        subject="Set up a passkey for your account",
+        lines=[
+            "An administrator of your organisation invites you to set up a passkey. Open this "
+            f"link within {hours} hours (it works once) to sign in and add one:",
+            url,
+            "If you did not expect it, tell your administrator. Never forward this email.",
+        ],
+    )

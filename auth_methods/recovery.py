@@ -18,10 +18,20 @@ from auth_methods.audit import Actor, audit_record
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, Passkey, RecoveryLink, User
-from auth_methods.notifications import notify_passkey_removed, notify_recovery_link
+from auth_methods.notifications import (
+    notify_passkey_removed,
+    notify_recovery_link,
+    notify_registration_link,
+)
 from auth_methods.ratelimit import counter_incr
+from tenants.context import current_org
+from tenants.hosts import origin_for_host
+from tenants.selectors import org_hosts
 
 LINK_TTL = timedelta(minutes=15)
+# An admin's registration link answers no request of the user's own: it must last until they
+# read their mail.
+REGISTRATION_LINK_TTL = timedelta(hours=24)
 TOKEN_BYTES = 32
 # 5 recovery emails per address and 20 per IP address, per hour: enough for a person who
 # lost an email, too few to flood someone's inbox.
@@ -59,21 +69,51 @@ def recovery_link_request(*, actor: Actor, email: str, base_url: str) -> None:
     user = User.objects.filter(email=normalized, is_active=True).first()
     if user is None:
         return
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
-        RecoveryLink.objects.filter(user=user, used_at__isnull=True).delete()
-        RecoveryLink.objects.create(
-            user=user, token_hash=_token_hash(token), expires_at=timezone.now() + LINK_TTL
-        )
+        token = _link_issue(user, LINK_TTL)
         audit_record(actor=actor, action="recovery_link.request", subject=user)
         notify_recovery_link(user, f"{base_url.rstrip('/')}/recover/{token}")
+
+
+def _link_issue(user: User, ttl: timedelta) -> str:
+    """A new link for ``user``, replacing any older unused one; returns its token."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    RecoveryLink.objects.filter(user=user, used_at__isnull=True).delete()
+    RecoveryLink.objects.create(
+        user=user, token_hash=_token_hash(token), expires_at=timezone.now() + ttl
+    )
+    return token
+
+
+def registration_link_send(*, actor: Actor, user: User) -> None:
+    """An org admin emails ``user`` a single-use link that signs them in once to register a
+    passkey: onboarding, or a way back for someone whose password alone cannot pass the
+    org's required second factor. Redeemed like a recovery link; it lasts 24 hours."""
+    if not user.is_active:
+        raise AuthError("user_inactive", "This user is disabled: enable them first.")
+    if "@" not in user.email:
+        raise AuthError.of(
+            "invalid_request", f"{user.email!r} is not an email address to send a link to."
+        )
+    org = current_org()
+    if org is None:
+        raise AuthError.of("not_found", "Registration links are sent from an organisation.")
+    base_url = origin_for_host(org_hosts(org)[0])  # the org's own host, never a request's
+    with transaction.atomic():
+        token = _link_issue(user, REGISTRATION_LINK_TTL)
+        audit_record(actor=actor, action="registration_link.send", subject=user)
+        notify_registration_link(
+            user,
+            f"{base_url}/recover/{token}",
+            hours=int(REGISTRATION_LINK_TTL / timedelta(hours=1)),
+        )
 
 
 def recovery_link_redeem(*, actor: Actor, token: str) -> User:
     """Use up a recovery link and return its user (the caller signs them in).
 
     ``challenge_invalid`` for an unknown or already used token (another org's tokens are
-    unknown here), ``challenge_expired`` after 15 minutes, ``user_inactive`` for a disabled
+    unknown here), ``challenge_expired`` once it has expired, ``user_inactive`` for a disabled
     user. The row is locked, so of two concurrent redeems exactly one succeeds. A failure is
     audited after the rollback.
     """

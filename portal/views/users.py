@@ -19,6 +19,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, RecoveryCodeSet, TotpDevice, User
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.management import passkeys_remove_all
+from auth_methods.recovery import registration_link_send
 from auth_methods.recovery_codes.services import recovery_codes_left
 from auth_methods.second_factor import second_factor_wipe
 from auth_methods.users import user_by_external_id, user_create, user_update
@@ -77,6 +78,16 @@ ACTIONS: dict[str, UserAction] = {
         "Stop requiring enrolment",
         "Passkey enrolment no longer required.",
         _update(passkey_enrolment_required=False),
+        danger=False,
+    ),
+    "send-registration-link": UserAction(
+        "Email a passkey-registration link",
+        "The user gets an email with a link that works once, for 24 hours: it signs them in "
+        "so they can add a passkey, even if they have no other way in. An older unused link "
+        "stops working.",
+        "Send link",
+        "Passkey-registration link emailed.",
+        lambda actor, user: registration_link_send(actor=actor, user=user),
         danger=False,
     ),
     "disable": UserAction(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from auth_methods.models import AuditEvent, Passkey, TotpDevice, User
+from auth_methods.models import AuditEvent, OutboxMessage, Passkey, RecoveryLink, TotpDevice, User
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.api.conftest import make_api
@@ -63,7 +65,7 @@ PAGES = [
     ("get", "/users/target-1", {}),
     *[
         (method, f"/users/target-1/{action}", {})
-        for action in ("disable", "require-enrolment")
+        for action in ("disable", "require-enrolment", "send-registration-link")
         for method in ("get", "post")
     ],
 ]
@@ -73,7 +75,13 @@ def unchanged(org: Organisation, target: User) -> bool:
     person = reload(org, target)
     with with_org(org):
         created = User.objects.filter(email=NEW_USER["email"]).exists()
-    return person.is_active and not person.passkey_enrolment_required and not created
+        linked = RecoveryLink.objects.filter(user=target).exists()
+        mailed = OutboxMessage.objects.exists()
+    return (
+        person.is_active
+        and not person.passkey_enrolment_required
+        and not (created or linked or mailed)
+    )
 
 
 @pytest.mark.parametrize("method,path,data", PAGES)
@@ -140,6 +148,7 @@ def test_another_orgs_slug_on_this_host_is_not_found(
         ("/users", NEW_USER),
         *[(f"/users/target-1/{a}", {}) for a in ("remove-passkeys", "wipe-second-factor")],
         *[(f"/users/target-1/{a}", {}) for a in ("require-enrolment", "disable")],
+        ("/users/target-1/send-registration-link", {}),
     ],
 )
 def test_every_post_needs_a_csrf_token(
@@ -151,8 +160,7 @@ def test_every_post_needs_a_csrf_token(
     with with_org(acme):
         assert not User.objects.filter(email="new@acme.test").exists()
         assert not AuditEvent.objects.filter(subject=target).exists()
-    person = reload(acme, target)
-    assert person.is_active and not person.passkey_enrolment_required
+    assert unchanged(acme, target)
 
 
 # -- list --------------------------------------------------------------------------------
@@ -203,7 +211,13 @@ def test_the_detail_page_shows_factors_and_actions(
     add_totp(acme, target)
     page = admin_client.get(f"{BASE}/users/target-1").content.decode()
     assert "target@acme.test" in page and "iCloud Keychain" in page and "since" in page
-    for action in ("remove-passkeys", "wipe-second-factor", "require-enrolment", "disable"):
+    for action in (
+        "remove-passkeys",
+        "wipe-second-factor",
+        "require-enrolment",
+        "send-registration-link",
+        "disable",
+    ):
         assert f'href="{BASE}/users/target-1/{action}"' in page
 
 
@@ -226,7 +240,14 @@ def test_an_external_id_with_a_slash_has_a_page_and_actions(
 
 
 @pytest.mark.parametrize(
-    "action", ["remove-passkeys", "wipe-second-factor", "require-enrolment", "disable"]
+    "action",
+    [
+        "remove-passkeys",
+        "wipe-second-factor",
+        "require-enrolment",
+        "send-registration-link",
+        "disable",
+    ],
 )
 def test_each_action_asks_for_confirmation_first(
     acme: Organisation, admin_client: Client, target: User, action: str
@@ -375,3 +396,56 @@ def test_recovery_codes_left_are_shown_at_a_glance(
     assert "9 left" in listing
     detail = admin_client.get(f"/orgs/acme/portal/users/{person.external_id}").content.decode()
     assert "Recovery codes: 9 left" in detail
+
+
+def test_a_registration_link_is_emailed_audited_and_signs_the_user_in_once(
+    acme: Organisation,
+    admin: User,
+    admin_client: Client,
+    target: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"{BASE}/users/target-1/send-registration-link", follow=True)
+    assert "Passkey-registration link emailed." in response.content.decode()
+    (mail,) = mailoutbox
+    assert mail.to == ["target@acme.test"] and "within 24 hours" in mail.body
+    link = re.search(r"http://acme\.localhost/recover/(\S+)", mail.body)
+    assert link is not None
+    (event,) = events(acme, "registration_link.send")
+    assert event.actor == admin and event.subject == target
+    with with_org(acme):
+        (row,) = RecoveryLink.objects.filter(user=target)
+    lasts = row.expires_at - timezone.now()
+    assert timedelta(hours=23, minutes=59) < lasts <= timedelta(hours=24)
+    client = Client(HTTP_HOST="acme.localhost")
+    redeemed = client.post(f"/recover/{link.group(1)}")
+    assert redeemed.status_code == 302 and redeemed["Location"] == "/account/security"
+    assert "target@acme.test" in client.get("/account/security").content.decode()
+    assert Client(HTTP_HOST="acme.localhost").post(f"/recover/{link.group(1)}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"is_active": False}, "This user is disabled"),
+        ({"email": "integrator-name-7"}, "is not an email address"),
+    ],
+)
+def test_a_registration_link_is_refused_when_it_cannot_reach_the_user(
+    acme: Organisation,
+    admin_client: Client,
+    target: User,
+    change: dict[str, Any],
+    message: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with with_org(acme):
+        User.objects.filter(pk=target.pk).update(**change)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"{BASE}/users/target-1/send-registration-link", follow=True)
+    assert message in response.content.decode()
+    with with_org(acme):
+        assert not RecoveryLink.objects.exists() and not OutboxMessage.objects.exists()
+        assert not AuditEvent.objects.filter(action="registration_link.send").exists()
