@@ -110,6 +110,7 @@ def test_a_required_second_factor_without_any_factor_is_explained(
     response = client.post("/login", {"email": admin.email, "password": PASSWORD})
     page = client.get(response["Location"]).content.decode()
     assert "requires a second factor, and your account has none yet" in page
+    assert "passkey-registration link" in page
     assert "_auth_user_id" not in client.session
 
 
