@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from api.throttling import PerIpThrottle
 from auth_methods.encoding import b64url_decode
 from auth_methods.models import Challenge, User
 from tenants.context import with_org
@@ -78,3 +79,16 @@ def test_when_registration_is_off_the_security_page_carries_no_options(
     page = signed_in(acme, member).get("/account/security").content.decode()
     assert page_options(page) is None
     assert "does not allow adding passkeys" in page
+
+
+def test_pages_spend_the_apis_per_ip_budget_for_their_options(
+    acme: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PerIpThrottle, "THROTTLE_RATES", {"ip": "2/min", "key": "1000/min"})
+    client = Client(HTTP_HOST="acme.localhost")
+    pages = [client.get("/login").content.decode() for _ in range(3)]
+    assert [page_options(p) is not None for p in pages] == [True, True, False]
+    with with_org(acme):
+        assert Challenge.objects.count() == 2
+    assert 'id="passkey-sign-in"' in pages[2]  # the button still works, through the API
+    assert client.post("/webauthn/authenticate/options", {}, "application/json").status_code == 429
