@@ -33,9 +33,8 @@ class FixedWindowThrottle(SimpleRateThrottle):
         if limit is None or duration is None:
             return True
         now = self.timer()
-        window = int(now // duration)
-        self.retry_after = (window + 1) * duration - now
-        return counter_incr(f"{key}:{window}", duration) <= limit
+        self.retry_after = duration - now % duration  # until this window ends
+        return counter_incr(key, duration, now=now) <= limit
 
     def wait(self) -> float | None:
         return self.retry_after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 
 from auth_methods.errors import AuthError
@@ -12,14 +14,21 @@ PASSWORD_PER_ACCOUNT = (10, 900)
 PASSWORD_PER_IP = (50, 900)
 
 
-def counter_incr(key: str, ttl: int) -> int:
-    """Add one to a counter that lives ``ttl`` seconds from its first use; the new count.
-    O(1) and atomic on Redis and locmem alike."""
-    cache.add(key, 0, ttl)
+def counter_incr(key: str, window: int, *, now: float | None = None) -> int:
+    """Count one more event for ``key`` in the current fixed window of ``window`` seconds and
+    return the window's count. O(1) and atomic on Redis and locmem alike.
+
+    The window's number is part of the cache key, so a counter never outlives its window
+    even if it loses its expiry: Django's Redis ``incr`` is EXISTS then INCRBY, and a key that
+    expires in between comes back without a TTL. Without the number, that stray counter
+    would refuse its subject for good."""
+    moment = time.time() if now is None else now
+    bucket = f"{key}:{int(moment // window)}"
+    cache.add(bucket, 0, window)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(bucket))
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, ttl)
+        cache.set(bucket, 1, window)
         return 1
 
 
