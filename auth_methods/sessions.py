@@ -10,12 +10,17 @@ from django.http import HttpRequest
 from auth_methods.models import User
 
 PENDING = "passgate_pending_user"  # password accepted, second factor still due
+PENDING_AT = "passgate_pending_at"
+# A password proves little on its own: its half-done sign-in lapses if the second factor does
+# not follow soon, and the password is asked again.
+PENDING_SECONDS = 600
 AUTH_AT = "passgate_auth_at"  # when the person last proved who they are (for step-up)
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def start_session(request: HttpRequest, user: User) -> None:
     request.session.pop(PENDING, None)
+    request.session.pop(PENDING_AT, None)
     login(request, user, backend=BACKEND)  # rotates the session key (no fixation)
     request.session[AUTH_AT] = int(time.time())
 
@@ -27,9 +32,14 @@ def mark_reauthenticated(request: HttpRequest) -> None:
 def set_pending(request: HttpRequest, user: User) -> None:
     request.session.cycle_key()
     request.session[PENDING] = user.pk
+    request.session[PENDING_AT] = int(time.time())
 
 
 def pending_user(request: HttpRequest) -> User | None:
+    """The user whose password was accepted within the last 10 minutes, if still active."""
     pk = request.session.get(PENDING)
-    user: User | None = User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    started = request.session.get(PENDING_AT, 0)
+    if not pk or time.time() - started > PENDING_SECONDS:
+        return None
+    user: User | None = User.objects.filter(pk=pk, is_active=True).first()
     return user

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 
@@ -118,3 +120,19 @@ def test_sign_out_needs_post(admin_client: Client) -> None:
     assert admin_client.get("/logout").status_code == 405
     assert admin_client.post("/logout").status_code == 302
     assert admin_client.get("/orgs/acme/portal/").status_code == 302
+
+
+def test_a_half_done_sign_in_lapses_after_ten_minutes(
+    acme: Organisation, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auth_methods import sessions
+    from tests.api.conftest import make_api
+
+    assert make_api(acme, ["admin"]).register(admin.external_id, admin.email).status_code == 201
+    client = Client(HTTP_HOST="acme.localhost")
+    client.post("/login", {"email": admin.email, "password": PASSWORD})
+    assert client.get("/login/second-factor/passkey").status_code == 200
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started + sessions.PENDING_SECONDS + 1)
+    response = client.get("/login/second-factor/passkey")
+    assert response.status_code == 302 and response["Location"] == "/login"
