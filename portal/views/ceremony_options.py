@@ -8,6 +8,7 @@ calls: past it, a page carries no options and its script asks the (throttled) AP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,32 +19,31 @@ from auth_methods.models import User
 from auth_methods.passkeys import services
 from portal.views.context import actor_of, policy_of
 
-
-def _within_budget(request: HttpRequest) -> bool:
-    return PerIpThrottle().allow_request(request, None)  # type: ignore[arg-type]
+Options = dict[str, Any]
 
 
-def _ctx(request: HttpRequest) -> services.CeremonyContext:
-    return services.CeremonyContext(policy=policy_of(request), actor=actor_of(request))
+def _page_options(
+    request: HttpRequest, build: Callable[[services.CeremonyContext], Options]
+) -> Options | None:
+    """None past the per-IP budget, or when the policy refuses: the page's script then asks
+    the API, which answers with the reason."""
+    if not PerIpThrottle().allow_request(request, None):  # type: ignore[arg-type]
+        return None
+    ctx = services.CeremonyContext(policy=policy_of(request), actor=actor_of(request))
+    try:
+        return build(ctx)
+    except AuthError:
+        return None
 
 
 def page_authentication_options(
     request: HttpRequest, *, external_id: str | None = None
-) -> dict[str, Any] | None:
-    """Options for a sign-in (a named user's passkeys, or any discoverable one), or None when
-    the policy refuses: the page's button then asks the API, which says why."""
-    if not _within_budget(request):
-        return None
-    try:
-        return services.authentication_options(ctx=_ctx(request), external_id=external_id)
-    except AuthError:
-        return None
+) -> Options | None:
+    """For a sign-in: a named user's passkeys, or any discoverable one."""
+    return _page_options(
+        request, lambda ctx: services.authentication_options(ctx=ctx, external_id=external_id)
+    )
 
 
-def page_registration_options(request: HttpRequest, *, user: User) -> dict[str, Any] | None:
-    if not _within_budget(request):
-        return None
-    try:
-        return services.registration_options(ctx=_ctx(request), user=user)
-    except AuthError:
-        return None
+def page_registration_options(request: HttpRequest, *, user: User) -> Options | None:
+    return _page_options(request, lambda ctx: services.registration_options(ctx=ctx, user=user))
