@@ -25,8 +25,7 @@ from auth_methods.notifications import (
 )
 from auth_methods.ratelimit import counter_incr
 from tenants.context import current_org
-from tenants.hosts import origin_for_host
-from tenants.selectors import org_hosts
+from tenants.selectors import org_origins
 
 LINK_TTL = timedelta(minutes=15)
 # An admin's registration link answers no request of the user's own: it must last until they
@@ -98,7 +97,7 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
     org = current_org()
     if org is None:
         raise AuthError.of("not_found", "Registration links are sent from an organisation.")
-    base_url = origin_for_host(org_hosts(org)[0])  # the org's own host, never a request's
+    base_url = org_origins(org)[0]  # the org's own primary host, never a request's
     with transaction.atomic():
         token = _link_issue(user, REGISTRATION_LINK_TTL)
         audit_record(actor=actor, action="registration_link.send", subject=user)

@@ -21,6 +21,11 @@ def use_public_schema() -> None:
     _tenant_connection().set_schema_to_public()
 
 
+def use_schema(schema_name: str, *, include_public: bool = True) -> None:
+    """By name, for a schema with no organisation row yet (while it is being created)."""
+    _tenant_connection().set_schema(schema_name, include_public=include_public)
+
+
 def use_tenant(tenant: Any) -> None:
     _tenant_connection().set_tenant(tenant)
 

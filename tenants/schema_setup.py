@@ -11,16 +11,13 @@ skipped too; the ones installed (contenttypes, permissions) write nothing in org
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
-# django-tenants' database wrapper adds the schema methods; Django's stubs don't know them.
-_db: Any = connection
+from tenants.context import use_public_schema, use_schema
 
 
 def tenant_app_labels() -> set[str]:
@@ -37,14 +34,14 @@ def schema_create(schema_name: str) -> None:
     try:
         _migrate(schema_name)
     finally:
-        _db.set_schema_to_public()
+        use_public_schema()
 
 
 def _migrate(schema_name: str) -> None:
     # The migrations table must be made in the new schema, not found in public.
-    _db.set_schema(schema_name, include_public=False)
+    use_schema(schema_name, include_public=False)
     MigrationRecorder(connection).ensure_schema()
-    _db.set_schema(schema_name)
+    use_schema(schema_name)
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     ours = tenant_app_labels()

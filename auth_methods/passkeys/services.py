@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +38,13 @@ class SignIn:
     user_verified: bool
 
 
-def _credential_refs(passkeys: list[Passkey]) -> list[pol.CredentialRef]:
+def _credential_refs(
+    credentials: Iterable[tuple[bytes | memoryview, list[str]]],
+) -> list[pol.CredentialRef]:
+    """(credential id, transports) pairs as the policy functions take them."""
     return [
-        pol.CredentialRef(id=bytes(p.credential_id), transports=tuple(p.transports))
-        for p in passkeys
+        pol.CredentialRef(id=bytes(cred_id), transports=tuple(transports))
+        for cred_id, transports in credentials
     ]
 
 
@@ -56,7 +60,9 @@ def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
         name=user.email,
         display_name=user.display_name or user.email,
     )
-    params = pol.registration_params(policy, user_ref, _credential_refs(existing))
+    params = pol.registration_params(
+        policy, user_ref, _credential_refs((p.credential_id, p.transports) for p in existing)
+    )
     challenge = challenge_issue(
         purpose=Challenge.Purpose.REGISTRATION, user_id=user.pk, ttl_seconds=policy.timeout_seconds
     )
@@ -183,10 +189,7 @@ def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> 
         )
         if user_id is None:
             raise AuthError.of("not_found", "No such user in this organisation.")
-        allow = [
-            pol.CredentialRef(id=bytes(cred_id), transports=tuple(transports))
-            for _, cred_id, transports in rows
-        ]
+        allow = _credential_refs((cred_id, transports) for _, cred_id, transports in rows)
     params = pol.authentication_params(policy, allow)
     challenge = challenge_issue(
         purpose=Challenge.Purpose.AUTHENTICATION,

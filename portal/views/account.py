@@ -37,13 +37,12 @@ def security(request: HttpRequest) -> HttpResponse:
         {"passkey": p, "name": authenticator_name(p.aaguid)}
         for p in Passkey.objects.filter(user=me)
     ]
-    policy = policy_of(request)
     return render(
         request,
         "account/security.html",
         {
             "passkeys": passkeys,
-            "policy": policy,
+            "policy": policy_of(request),
             "passkey_options": page_registration_options(request, user=me),
             **factors_context(me),
         },

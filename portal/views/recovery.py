@@ -17,8 +17,7 @@ from auth_methods.recovery import recovery_link_redeem, recovery_link_request, r
 from auth_methods.sessions import start_session
 from portal.decorators import require_recent_auth, require_signed_in
 from portal.views.context import actor_of, org_of
-from tenants.hosts import origin_for_host
-from tenants.selectors import org_hosts
+from tenants.selectors import org_origins
 
 RECOVERED_AT = "passgate_recovered_at"
 
@@ -34,7 +33,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = RecoveryRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The link's origin comes from the org's configured host, never from the request.
-        base_url = origin_for_host(org_hosts(org_of(request))[0])
+        base_url = org_origins(org_of(request))[0]
         try:
             recovery_link_request(
                 actor=actor_of(request), email=form.cleaned_data["email"], base_url=base_url
