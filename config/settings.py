@@ -78,6 +78,7 @@ ROOT_URLCONF = "config.urls_org"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",
     "tenants.middleware.OrgRoutingMiddleware",
     "api.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
