@@ -7,6 +7,8 @@ from django.core.checks import CheckMessage, Error, register
 
 from tenants.hosts import is_valid_hostname
 
+SCHEMA_FREE_MIDDLEWARE = frozenset({"config.request_id.RequestIdMiddleware"})
+
 
 @register()
 def check_platform_hosts(**kwargs: Any) -> list[CheckMessage]:
@@ -18,8 +20,19 @@ def check_platform_hosts(**kwargs: Any) -> list[CheckMessage]:
                 id="passgate.E001",
             )
         )
-    if settings.MIDDLEWARE[0] != "tenants.middleware.OrgRoutingMiddleware":
+    # Only middleware that touches no database may run before routing picks the schema.
+    routing = "tenants.middleware.OrgRoutingMiddleware"
+    before = (
+        settings.MIDDLEWARE[: settings.MIDDLEWARE.index(routing)]
+        if routing in settings.MIDDLEWARE
+        else None
+    )
+    if before is None or any(name not in SCHEMA_FREE_MIDDLEWARE for name in before):
         errors.append(
-            Error("OrgRoutingMiddleware must come first in MIDDLEWARE.", id="passgate.E002")
+            Error(
+                "OrgRoutingMiddleware must come first in MIDDLEWARE"
+                " (after schema-free middleware only).",
+                id="passgate.E002",
+            )
         )
     return errors
