@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,10 +15,10 @@ from django.http import (
     HttpResponseRedirect,
 )
 
+from auth_methods.errors import AuthError
 from auth_methods.models import User
-from auth_methods.sessions import AUTH_AT
-
-RECENT_AUTH_SECONDS = 600  # changes to policy or API keys need a sign-in within 10 minutes
+from auth_methods.reauth import is_recent
+from auth_methods.sessions import browser_actor
 
 View = Callable[..., HttpResponse]
 
@@ -58,13 +57,19 @@ def require_signed_in(view: View) -> View:
 
 
 def require_recent_auth(view: View) -> View:
-    """Step-up: unless the password (or passkey) was given in the last 10 minutes, ask again."""
+    """Step-up for pages that lead to a sensitive change: the rule itself is the services'
+    (``auth_methods.reauth``); this sends the person to re-confirm before the form rather than
+    after it, and maps the services' ``reauthentication_required`` to the same redirect."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        signed_at = int(request.session.get(AUTH_AT, 0))
-        if time.time() - signed_at > RECENT_AUTH_SECONDS:
+        if not is_recent(browser_actor(request)):
             return _login_redirect(request, "/login/confirm")
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except AuthError as exc:
+            if exc.code != "reauthentication_required":
+                raise
+            return _login_redirect(request, "/login/confirm")
 
     return wrapper
