@@ -28,6 +28,7 @@ def actor_for(request: Request) -> Actor:
         ip=client_ip(request),
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
         via=Via.API_KEY,
+        scopes=frozenset(key.scopes),
     )
 
 

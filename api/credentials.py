@@ -22,14 +22,6 @@ from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
 from auth_methods.users import user_by_external_id
 
 
-def _caller_is_admin(request: Request) -> bool:
-    key = api_key_of(request)
-    if key is not None:
-        return "admin" in key.scopes
-    user = session_user_of(request)
-    return user is not None and user.is_org_admin
-
-
 def _signed_in(request: Request) -> User:
     user = session_user_of(request)
     if user is None:
@@ -91,13 +83,10 @@ class CredentialDetailApi(APIView):
         data = _valid(self.CredentialDetailPatch, request.data)
         if not data:
             raise AuthError.of("invalid_request", "Send label and/or flagged.")
-        if "flagged" in data:
-            if data["flagged"] is not False:
-                raise AuthError.of(
-                    "invalid_request", "flagged: may only be cleared (false).", field="flagged"
-                )
-            if not _caller_is_admin(request):
-                raise AuthError.of("forbidden", "Only an admin may clear a flag.")
+        if data.get("flagged", False) is not False:
+            raise AuthError.of(
+                "invalid_request", "flagged: may only be cleared (false).", field="flagged"
+            )
         passkey = _visible_passkey(request, credential_id)
         actor = actor_for(request)
         with transaction.atomic():

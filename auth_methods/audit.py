@@ -34,6 +34,7 @@ class Actor:
     extra: dict[str, Any] = field(default_factory=dict)
     via: Via = Via.SYSTEM
     authenticated_at: float | None = None
+    scopes: frozenset[str] = frozenset()  # an API key's scopes
 
 
 SYSTEM = Actor(label="system")

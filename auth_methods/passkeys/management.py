@@ -12,6 +12,7 @@ from auth_methods.models import Passkey, User
 from auth_methods.notifications import notify_passkey_removed
 from auth_methods.passkeys.services import _clean_label
 from auth_methods.reauth import require_recent_auth
+from auth_methods.rights import require_may_clear_flag
 
 
 def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
@@ -35,6 +36,7 @@ def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
 
 def passkey_clear_flag(*, actor: Actor, passkey: Passkey) -> Passkey:
     require_recent_auth(actor)
+    require_may_clear_flag(actor, passkey)
     with transaction.atomic():
         passkey.flagged, passkey.flagged_at = False, None
         passkey.save(update_fields=["flagged", "flagged_at"])
