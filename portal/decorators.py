@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.http import (
     Http404,
@@ -24,7 +24,18 @@ View = Callable[..., HttpResponse]
 
 
 def _login_redirect(request: HttpRequest, path: str = "/login") -> HttpResponse:
-    return HttpResponseRedirect(f"{path}?next={quote(request.get_full_path())}")
+    return HttpResponseRedirect(f"{path}?next={quote(_back_to(request))}")
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Where to return after signing in: this page, or for a form's POST the page that showed
+    the form (the POST's own address may answer GET with 405)."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = urlsplit(str(request.META.get("HTTP_REFERER", "")))
+    if referer.netloc == request.get_host() and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return request.get_full_path()
 
 
 def require_org_admin(view: View) -> View:

@@ -53,3 +53,28 @@ def test_a_stale_session_re_confirms_before_adding_a_passkey(
     page.get_by_role("cell", name="Device-bound").first.wait_for()
     with with_org(live["org"]):
         assert Passkey.objects.get(user__email=person["email"]).label == "Laptop"
+
+
+@pytest.mark.no_autofill
+def test_a_passkey_confirms_it_is_you_as_well_as_the_password(
+    live: dict[str, Any], page: Any, person: dict[str, str], django_db_blocker: Any
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    page.get_by_label("Label for a new passkey").fill("Laptop")
+    page.get_by_role("button", name="Add passkey").click()
+    page.get_by_role("cell", name="Device-bound").first.wait_for()
+    with django_db_blocker.unblock():
+        make_stale(live, page)
+    page.goto(f"{base}/account/security")
+    page.get_by_label("Label", exact=True).first.fill("Phone")
+    page.get_by_role("button", name="Rename").first.click()
+    # Back to the page the change was made from, not to the POST-only address.
+    page.wait_for_url(f"{base}/login/confirm?next=/account/security")
+    page.get_by_role("button", name="Confirm with a passkey").click()
+    page.wait_for_url(f"{base}/account/security")
+    page.get_by_label("Label", exact=True).first.fill("Phone")
+    page.get_by_role("button", name="Rename").first.click()
+    page.get_by_text("Passkey renamed.").wait_for()
+    with with_org(live["org"]):
+        assert Passkey.objects.get(user__email=person["email"]).label == "Phone"

@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from auth_methods.models import User
 from portal.views.users import ACTIONS
+from tenants.context import with_org
 from tests.portal.test_auth_settings_page import form_data
 from tests.step_up.conftest import World, state
-from tests.support.sessions import make_stale
+from tests.support.sessions import fresh_login, make_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +80,28 @@ def test_a_stale_security_page_offers_no_registration_until_re_confirmed(world: 
     assert state(world.org) == before  # no challenge stored for it
     browser.post("/login/confirm", {"password": "a-Long-passphrase-1"})
     assert 'id="passkey-options"' in browser.get("/account/security").content.decode()
+
+
+@pytest.mark.parametrize(
+    "referer,back",
+    [
+        ("http://acme.localhost/account/security?tab=1", "/account/security%3Ftab%3D1"),
+        ("http://evil.example/account/security", "/account/recovery-codes"),
+        ("", "/account/recovery-codes"),
+    ],
+)
+def test_after_re_confirming_a_form_leads_back_to_its_page_on_this_host(
+    world: World, referer: str, back: str
+) -> None:
+    browser = make_stale(world.browser)
+    response = browser.post("/account/recovery-codes", HTTP_REFERER=referer)
+    assert response["Location"] == f"/login/confirm?next={back}"
+
+
+def test_someone_without_a_password_re_confirms_with_a_passkey(world: World) -> None:
+    with with_org(world.org):
+        bob = User.objects.get(external_id="bob")
+    browser = make_stale(fresh_login(Client(HTTP_HOST="acme.localhost"), bob))
+    page = browser.get("/login/confirm?next=/account/security").content.decode()
+    assert 'data-user="bob"' in page and 'name="password"' not in page
+    assert 'id="passkey-options"' in page  # bob's passkeys only
