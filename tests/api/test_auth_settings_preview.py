@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from auth_methods.models import AuditEvent, Passkey, User
 from tenants.context import with_org
-from tenants.models import Organisation
+from tenants.models import Domain, Organisation
 from tests.api.conftest import Api, make_api
 from tests.portal.conftest import make_user, signed_in
 from tests.portal.test_auth_settings_page import URL as PAGE
@@ -135,3 +135,24 @@ def _portal_preview_page(browser: Client) -> str:
     response = browser.post(PAGE, form_data(passkey_login_enabled=False))
     assert response.status_code == 200
     return str(response.content.decode())
+
+
+def test_a_new_rp_id_that_would_strand_every_passkey_is_shown_before_it_is_saved(
+    api: Api, acme: Organisation
+) -> None:
+    """Finding 2 of issue 9: a PATCH could move rp_id and strand every passkey unseen."""
+    Domain.objects.filter(tenant=acme).update(is_primary=False)
+    Domain.objects.create(domain="login.acme.localhost", tenant=acme, is_primary=True)
+    with with_org(acme):
+        for name in ("ann", "ben"):
+            user = User.objects.create_user(f"{name}@acme.test", None, external_id=name)
+            Passkey.objects.create(
+                user=user, credential_id=os.urandom(16), public_key=b"k", algorithm=-7
+            )
+    before = snapshot(acme)
+    body = preview(api, {"rp_id": "acme.localhost"}).json()
+    assert body["changes"] == {"rp_id": [None, "acme.localhost"]}
+    assert body["locks_out"]["count"] == 2
+    assert {u["id"] for u in body["locks_out"]["users"]} == {"ann", "ben"}
+    assert all("RP ID" in u["reason"] for u in body["locks_out"]["users"])
+    assert snapshot(acme) == before
