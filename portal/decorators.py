@@ -18,6 +18,7 @@ from django.http import (
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.reauth import is_recent
+from auth_methods.rights import is_admin
 from auth_methods.sessions import browser_actor
 
 View = Callable[..., HttpResponse]
@@ -49,7 +50,7 @@ def require_org_admin(view: View) -> View:
         user = request.user
         if not isinstance(user, User) or not user.is_authenticated:
             return _login_redirect(request)
-        if not user.is_org_admin or not user.is_active:
+        if not is_admin(browser_actor(request)):  # the REST API asks the same rule
             return HttpResponseForbidden("Only this organisation's admins may use the portal.")
         return view(request, slug, *args, **kwargs)
 
