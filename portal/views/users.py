@@ -247,10 +247,6 @@ def user_action(request: HttpRequest, slug: str, external_id: str, action: str) 
     if spec is None:
         raise Http404("No such action.")
     back = _detail_url(slug, person)
-    if action == "disable" and _is_self(request, person):
-        # An admin locking themselves out leaves nobody to undo it from the portal.
-        messages.error(request, "You cannot disable your own account; ask another admin.")
-        return HttpResponseRedirect(back)
     if request.method == "GET":
         context = {
             "section": "users",
