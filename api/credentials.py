@@ -19,6 +19,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys import management
 from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
+from auth_methods.rights import may_see_passkey
 from auth_methods.users import user_by_external_id
 
 
@@ -30,12 +31,8 @@ def _signed_in(request: Request) -> User:
 
 
 def _visible_passkey(request: Request, credential_id: str) -> Passkey:
-    """A key sees the org's passkeys; a browser sees its own. Anything else is not found."""
     passkey = passkey_by_id(credential_id)
-    user = session_user_of(request)
-    if passkey is None or (
-        api_key_of(request) is None and (user is None or passkey.user_id != user.pk)
-    ):
+    if passkey is None or not may_see_passkey(actor_for(request), passkey):
         raise AuthError.of("not_found", "No such credential.")
     return passkey
 

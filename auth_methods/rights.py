@@ -16,6 +16,14 @@ def is_admin(actor: Actor) -> bool:
     return actor.user is not None and actor.user.is_org_admin and actor.user.is_active
 
 
+def may_see_passkey(actor: Actor, passkey: Passkey) -> bool:
+    """An API key (or the server) sees every passkey of its organisation; a person their own.
+    Anything else is answered as not found: never a hint that it exists."""
+    if actor.via in (Via.API_KEY, Via.CLI, Via.SYSTEM):
+        return True
+    return actor.user is not None and actor.user.pk == passkey.user_id
+
+
 def require_may_clear_flag(actor: Actor, passkey: Passkey) -> None:
     """A flagged passkey (possible clone) is cleared by its owner or an admin only."""
     owner = actor.user is not None and actor.user.pk == passkey.user_id
