@@ -332,9 +332,11 @@ class OrgPolicy:
     org_origins: tuple[str, ...] = ()
 
 
-def _rows() -> tuple[PolicyField, ...]:
+def table_of(policy_class: type[Any]) -> tuple[PolicyField, ...]:
+    """The rows declared on ``policy_class`` (``OrgPolicy`` or a dataclass extending it), in
+    declaration order, each with its name and default filled in."""
     rows = []
-    for f in fields(OrgPolicy):
+    for f in fields(policy_class):
         row = f.metadata.get(_KEY)
         if row is not None:
             default = f.default if f.default is not MISSING else None
@@ -342,7 +344,7 @@ def _rows() -> tuple[PolicyField, ...]:
     return tuple(rows)
 
 
-POLICY_TABLE: tuple[PolicyField, ...] = _rows()
+POLICY_TABLE: tuple[PolicyField, ...] = table_of(OrgPolicy)
 POLICY_FIELDS: tuple[str, ...] = tuple(row.name for row in POLICY_TABLE)
 DEFAULT_ALGORITHMS: tuple[int, ...] = OrgPolicy.algorithms
 

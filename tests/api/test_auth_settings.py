@@ -166,6 +166,20 @@ def test_it_refuses_a_bad_value_and_applies_nothing(
     assert audit_events(acme, AuditEvent.Outcome.SUCCESS) == []
 
 
+def test_it_names_every_bad_field_in_sentences(api: Api, acme: Organisation) -> None:
+    before = snapshot(acme)
+    response = patch(
+        api, {"timeout_seconds": 5, "mfa_required": True, "max_passkeys_per_user": 0, "x": 1}
+    )
+    detail = assert_problem(response, 400, "invalid_request")["detail"]
+    assert detail == (
+        "The timeout_seconds field must be a whole number from 10 to 600. "
+        "The max_passkeys_per_user field must be a whole number from 1 to 100. "
+        "There is no policy field named 'x'."
+    )
+    assert snapshot(acme) == before
+
+
 def test_it_keeps_a_failure_in_the_audit_log(api: Api, acme: Organisation) -> None:
     assert_problem(patch(api, {"timeout_seconds": 5}), 400, "invalid_request")
     failures = audit_events(acme, AuditEvent.Outcome.FAILURE)
