@@ -33,18 +33,23 @@ class Kind(Protocol):
     def schema(self) -> Schema: ...
 
     def bad_value(self) -> object:
-        """A JSON value of this kind's type family that the check refuses (for tests that
+        """A JSON value the check refuses and the schema does not allow (for the tests that
         walk the policy table)."""
         ...
 
 
+class WrongShape(BadValue):
+    """Not even the JSON type the field takes (or text no database can hold): a list reports
+    it about the whole field, never as one entry's fault."""
+
+
 def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise WrongShape(f"must be {what}.")
     # PostgreSQL's jsonb cannot hold NUL, and a lone surrogate cannot be encoded: refused
     # here as bad input rather than failing as a server error at save time.
-    if not isinstance(value, str):
-        raise BadValue(f"must be {what}.")
     if "\x00" in value or _has_surrogate(value):
-        raise BadValue("must not hold NUL bytes or unpaired surrogates.")
+        raise WrongShape("must not hold NUL bytes or unpaired surrogates.")
     return value
 
 
@@ -241,9 +246,9 @@ class ListOf:
     def _parse(self, entry: object) -> object:
         try:
             return self.item.parse(entry)
+        except WrongShape:
+            raise
         except BadValue as exc:
-            if str(exc).startswith("must"):  # the entry is not even of the item's type
-                raise
             entry_is = f"{entry!r}, which" if self.item.echo else "an entry that"
             raise BadValue(f"holds {entry_is} {exc}.") from None
 
