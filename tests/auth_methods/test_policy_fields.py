@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from auth_methods import policy_fields
+from auth_methods.lockout import lockout_preview
 from auth_methods.models import AuthSettings
 from auth_methods.policy_fields import (
     POLICY_TABLE,
@@ -64,6 +65,10 @@ def contract_value(cell: str) -> object:
         return json.loads(cell)
     except json.JSONDecodeError:
         return cell
+
+
+def as_kept(value: object, row: PolicyField) -> object:
+    return row.kind.check(as_json(value))
 
 
 def as_json(value: object) -> object:
@@ -203,6 +208,24 @@ def test_the_portal_form_shows_each_field_in_its_section_with_its_badge(
         assert ENFORCEMENT_LABELS[row.enforcement.value] in block, row.name
         escaped = row.help.replace("'", "&#x27;").replace('"', "&quot;")
         assert escaped in block, row.name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [r.name for r in POLICY_TABLE if r.affects is not Affects.SIGN_IN])
+def test_a_field_that_does_not_affect_sign_in_locks_nobody_out(
+    acme: Organisation, name: str
+) -> None:
+    # The table's "affects" column against the lockout preview: someone whose passkey is their
+    # only way in keeps it whatever these fields become.
+    assert make_api(acme, ["admin"]).register("solo", "solo@acme.test").status_code == 201
+    row = ROWS[name]
+    with with_org(acme):
+        current = policy_for(acme)
+        changed: dict[str, Any] = {name: as_kept(row.example, row)}
+        preview = lockout_preview(current, replace(current, **changed))
+    assert preview.users == ()
+    notes = [n for n in preview.registration_notes if n.startswith(f"{row.label}:")]
+    assert len(notes) == (1 if row.affects is Affects.REGISTRATION else 0)
 
 
 # --- a new entry flows into every door ------------------------------------------------------
