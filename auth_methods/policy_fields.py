@@ -8,7 +8,8 @@ from it: the stored defaults, validation, the API's serializer and schema, the p
 
 Adding a field is one ``policy_field`` entry here, plus the field's use in the ceremonies.
 Values are stored as a JSON object of the fields that differ from their defaults, so a new
-field needs no schema migration (every organisation starts at its default)."""
+field needs no schema migration (every organisation starts at its default); a data migration
+over ``AuthSettings.values`` is needed only when a stored value changes name or form."""
 
 from __future__ import annotations
 
@@ -130,8 +131,6 @@ RQIhAMeMkL2wFjdquVWxrad8sw4qWgC4SJv2AA+FmC6D4TA9AiALuTINyGuBto4f
 -----END CERTIFICATE-----
 """
 
-S, E, A = Section, Enforcement, Affects
-
 
 @dataclass(frozen=True)
 class OrgPolicy:
@@ -140,83 +139,83 @@ class OrgPolicy:
         True,
         Flag(),
         label="Allow passkey registration",
-        section=S.ON_OFF,
+        section=Section.ON_OFF,
         help="When off, nobody can add a passkey.",
-        affects=A.REGISTRATION,
+        affects=Affects.REGISTRATION,
         example=False,
     )
     passkey_login_enabled: bool = policy_field(
         True,
         Flag(),
         label="Allow signing in with passkeys",
-        section=S.ON_OFF,
+        section=Section.ON_OFF,
         help="When off, passkeys sign nobody in, not even as the second factor.",
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example=False,
     )
     mfa_required: bool = policy_field(
         False,
         Flag(),
         label="Require a second factor",
-        section=S.SIGN_IN,
+        section=Section.SIGN_IN,
         help="A password sign-in must be followed by a second factor, and a passkey used alone "
         "must verify the person (PIN or biometrics).",
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example=True,
     )
     passwordless_only: bool = policy_field(
         False,
         Flag(),
         label="Passwordless only",
-        section=S.SIGN_IN,
+        section=Section.SIGN_IN,
         help="People who hold a passkey may no longer sign in with a password.",
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example=True,
     )
     user_verification: str = policy_field(
         "preferred",
         Choice(REQUIREMENTS),
         label="User verification",
-        section=S.SIGN_IN,
+        section=Section.SIGN_IN,
         help=_UV_HELP,
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example="required",
     )
     timeout_seconds: int = policy_field(
         60,
         Whole(10, 600),
         label="Ceremony timeout (seconds)",
-        section=S.SIGN_IN,
+        section=Section.SIGN_IN,
         help="10 to 600: how long the browser waits, and how long a challenge stays valid.",
-        affects=A.NEITHER,
+        affects=Affects.NEITHER,
         example=120,
     )
     token_ttl_seconds: int = policy_field(
         300,
         Whole(60, 3600),
         label="Sign-in token lifetime (seconds)",
-        section=S.SIGN_IN,
+        section=Section.SIGN_IN,
         help="60 to 3600: lifetime of the signed token returned after a passkey sign-in.",
-        affects=A.NEITHER,
+        affects=Affects.NEITHER,
         example=600,
     )
     authenticator_attachment: str = policy_field(
         "any",
         Choice(("any", "platform", "cross-platform")),
         label="Authenticator attachment",
-        section=S.AUTHENTICATORS,
+        section=Section.AUTHENTICATORS,
         help=_ATTACHMENT_HELP,
-        enforcement=E.HINT,
-        affects=A.REGISTRATION,
+        enforcement=Enforcement.HINT,
+        affects=Affects.REGISTRATION,
         example="platform",
     )
     resident_key: str = policy_field(
         "preferred",
         Choice(REQUIREMENTS),
         label="Discoverable credentials",
-        section=S.AUTHENTICATORS,
-        enforcement=E.HINT,
-        affects=A.REGISTRATION,
+        section=Section.AUTHENTICATORS,
+        enforcement=Enforcement.HINT,
+        affects=Affects.REGISTRATION,
         help="Whether new passkeys should be discoverable, for sign-in without typing a username.",
         example="required",
     )
@@ -224,37 +223,37 @@ class OrgPolicy:
         True,
         Flag(),
         label="Allow synced passkeys",
-        section=S.AUTHENTICATORS,
+        section=Section.AUTHENTICATORS,
         help="When off, backup-eligible (synced) passkeys are refused at registration and sign-in.",
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example=False,
     )
     algorithms: tuple[int, ...] = policy_field(
         (-8, -7, -257),
         ListOf(CoseAlgorithm(), min_items=1, unique=True),
         label="Signature algorithms",
-        section=S.AUTHENTICATORS,
+        section=Section.AUTHENTICATORS,
         help="COSE ids in order of preference, separated by commas or new lines (-8 Ed25519, "
         "-7 ES256, -257 RS256). Registration and sign-in refuse any other.",
-        affects=A.SIGN_IN,
+        affects=Affects.SIGN_IN,
         example=[-7, -257],
     )
     max_passkeys_per_user: int = policy_field(
         20,
         Whole(1, 100),
         label="Passkeys per user",
-        section=S.AUTHENTICATORS,
+        section=Section.AUTHENTICATORS,
         help="1 to 100: registration is refused past this many.",
-        affects=A.REGISTRATION,
+        affects=Affects.REGISTRATION,
         example=5,
     )
     attestation: str = policy_field(
         "none",
         Choice(("none", "indirect", "direct", "enterprise")),
         label="Attestation",
-        section=S.ATTESTATION,
-        enforcement=E.HINT,
-        affects=A.REGISTRATION,
+        section=Section.ATTESTATION,
+        enforcement=Enforcement.HINT,
+        affects=Affects.REGISTRATION,
         help="Which proof of the authenticator model to ask the browser for. On its own this "
         "is a request; “Require trusted attestation” or an AAGUID allow-list makes the server "
         "insist.",
@@ -264,18 +263,18 @@ class OrgPolicy:
         False,
         Flag(),
         label="Require trusted attestation",
-        section=S.ATTESTATION,
+        section=Section.ATTESTATION,
         help="Needs attestation direct or enterprise. Refuses registrations whose attestation "
         "is missing, self-signed or not chained to a trusted root.",
-        affects=A.REGISTRATION,
+        affects=Affects.REGISTRATION,
         example=True,
     )
     allowed_aaguids: tuple[str, ...] = policy_field(
         (),
         ListOf(Uuid()),
         label="Allowed authenticator models (AAGUIDs)",
-        section=S.ATTESTATION,
-        affects=A.SIGN_IN,
+        section=Section.ATTESTATION,
+        affects=Affects.SIGN_IN,
         help="One UUID per line; empty = any model. Needs attestation direct or enterprise: a "
         "model counts only when a trusted attestation proved it, at registration and at "
         f"sign-in. {MODEL_CAVEAT}",
@@ -285,8 +284,8 @@ class OrgPolicy:
         (),
         ListOf(PemCertificate()),
         label="Trusted attestation roots",
-        section=S.ATTESTATION,
-        affects=A.REGISTRATION,
+        section=Section.ATTESTATION,
+        affects=Affects.REGISTRATION,
         help="PEM certificates that attestation chains must reach when attestation is "
         "required, besides the built-in Apple and Google roots.",
         example=[_ROOT_EXAMPLE],
@@ -295,8 +294,8 @@ class OrgPolicy:
         None,
         rp_id_kind(),
         label="RP ID",
-        section=S.RELYING_PARTY,
-        affects=A.SIGN_IN,
+        section=Section.RELYING_PARTY,
+        affects=Affects.SIGN_IN,
         help="The domain passkeys are bound to; empty = the organisation's primary host. Must "
         "be that host or a registrable suffix of it. Changing it strands every existing "
         "passkey.",
@@ -306,10 +305,10 @@ class OrgPolicy:
         None,
         Text(max_length=200),
         label="RP name",
-        section=S.RELYING_PARTY,
+        section=Section.RELYING_PARTY,
         help="The name authenticators show; empty = the organisation's name.",
-        enforcement=E.DISPLAY,
-        affects=A.NEITHER,
+        enforcement=Enforcement.DISPLAY,
+        affects=Affects.NEITHER,
         example="Acme sign-in",
         fallback=_org_name,
     )
@@ -317,12 +316,12 @@ class OrgPolicy:
         (),
         ListOf(Origin()),
         label="Extra allowed origins",
-        section=S.RELYING_PARTY,
+        section=Section.RELYING_PARTY,
         help="One per line, https://host[:port] (http:// only for localhost). The "
         "organisation's own hosts are always allowed; origins outside the RP ID are related "
         "origins, published at /.well-known/webauthn.",
         # Extra origins widen where a ceremony may run; the org's own hosts always stay.
-        affects=A.NEITHER,
+        affects=Affects.NEITHER,
         example=["https://login.acme.example"],
     )
 
