@@ -56,7 +56,7 @@ def origin(text: str) -> str:
     # urlsplit silently deletes tabs and newlines ("ac\tme.com" would become "acme.com"):
     # refuse them, and any other space, control or non-ASCII character, before parsing.
     if not _VISIBLE_ASCII.match(raw):
-        raise BadValue("holds a space, a control or a non-ASCII character (use punycode)")
+        raise BadValue("contains a space, a control or a non-ASCII character (use punycode)")
     try:
         parts = urlsplit(raw)
         port = parts.port
@@ -67,9 +67,9 @@ def origin(text: str) -> str:
         raise BadValue("is not https://host[:port] with a DNS host name")
     # "?" and "#" are checked in the raw text: an empty query or fragment parses as none.
     if parts.path not in ("", "/") or "?" in raw or "#" in raw or "@" in parts.netloc:
-        raise BadValue("holds a path, a query, a fragment or user info")
+        raise BadValue("has a path, a query, a fragment or user info")
     if parts.scheme == "http" and not host_is_under(host, "localhost"):
-        raise BadValue("uses http://, which is only allowed for localhost and *.localhost")
+        raise BadValue("uses http://, but that is only allowed for localhost and *.localhost")
     if port == 0:
         raise BadValue("names port 0, which browsers never use")
     if port is not None and port == (443 if parts.scheme == "https" else 80):

@@ -68,11 +68,13 @@ def _rp_id_problem(
         return None
     # The platform's domain, or a parent of it, would cover every other organisation's host.
     if host_is_under(base_domain, rp_id) or _psl().is_public(rp_id):
-        return FieldError("rp_id", f"is {rp_id!r}: a public suffix or the platform's own domain.")
+        return FieldError(
+            "rp_id", f"may be neither a public suffix nor the platform's domain ({rp_id!r} is)."
+        )
     primary = org_hosts[0] if org_hosts else policy.primary_host
     if not host_is_under(primary, rp_id):
         return FieldError(
-            "rp_id", f"is {rp_id!r}, which is not the primary host {primary!r} or a suffix of it."
+            "rp_id", f"must be the primary host {primary!r} or a suffix of it, not {rp_id!r}."
         )
     return None
 

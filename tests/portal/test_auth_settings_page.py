@@ -185,8 +185,8 @@ def test_pem_roots_may_be_pasted_back_to_back(acme: Organisation, admin_client: 
         ),
         ("allowed_aaguids", {"allowed_aaguids": MODEL}, "attestation direct or enterprise"),
         ("allowed_aaguids", {"attestation": "direct", "allowed_aaguids": "nope"}, "not a UUID"),
-        ("rp_id", {"rp_id": "example.com"}, "not the primary host"),
-        ("rp_id", {"rp_id": "localhost"}, "public suffix or the platform"),
+        ("rp_id", {"rp_id": "example.com"}, "Must be the primary host"),
+        ("rp_id", {"rp_id": "localhost"}, "a public suffix nor the platform"),
         ("trusted_attestation_roots", {"trusted_attestation_roots": "junk"}, "Paste only PEM"),
         ("trusted_attestation_roots", {"trusted_attestation_roots": BAD_PEM}, "one PEM cert"),
         ("user_verification", {"user_verification": "always"}, "Select a valid choice"),
@@ -334,4 +334,9 @@ def test_every_bad_field_is_shown_at_once(acme: Organisation, admin_client: Clie
         message = re.sub(r"<[^>]+>", "", error.group(1)).strip()
         assert message[:1].isupper() and message.endswith("."), message
         assert field not in message, message
+    summary = page[
+        page.index('id="error-summary"') : page.index("</ul>", page.index("error-summary"))
+    ]
+    linked = re.findall(r'<li><a href="#id_([a-z_]+)">', summary)
+    assert sorted(linked) == sorted(changes)  # the top of the page lists them all, linked
     assert snapshot(acme) == before and audit_count(acme) == 0
