@@ -176,7 +176,8 @@ class Origin:
         return origin(_text(value, "a list of strings"))
 
     def schema(self) -> Schema:
-        return {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
+        # Surrounding spaces are dropped before the origin is read.
+        return {"type": "string", "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://"}
 
 
 @dataclass(frozen=True)
