@@ -9,12 +9,14 @@ PORT ?= 8000
 WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
 DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT)
 
-.PHONY: run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
+.PHONY: venv run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
 
 run: $(STAMP)
 	$(WITH_DB) $(MAKE) --no-print-directory serve

@@ -69,6 +69,8 @@ INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 
 TENANT_MODEL = "tenants.Organisation"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# Forks migration workers only after closing the connection pool (tenants/migration_executors.py).
+GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 TENANT_CACHE_SECONDS = env_int("PASSGATE_TENANT_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # Issue `SET search_path` once per schema switch, not before every cursor (django-tenants
 # resets it on set_tenant, close, rollback and savepoint rollback).
