@@ -14,6 +14,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from django.test import Client
 
+from api.auth_settings import AuthSettingsSerializer
 from auth_methods import policy_fields
 from auth_methods.lockout import lockout_preview
 from auth_methods.models import AuthSettings
@@ -281,6 +282,8 @@ def test_a_new_entry_is_in_the_api_schema(quota_table: PolicyField) -> None:
     assert answer["properties"]["sign_in_quota"] == expected
     assert patch["properties"]["sign_in_quota"] == expected
     assert "sign_in_quota" in answer["required"]
+    answered = AuthSettingsSerializer(PolicyWithAQuota(org_name="Acme Corp")).data
+    assert answered["sign_in_quota"] == 7 and answered["rp_name"] == "Acme Corp"
 
 
 def test_a_new_entry_is_in_the_portal_form(quota_table: PolicyField) -> None:
