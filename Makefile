@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 PORT ?= 8000
 # Without DATABASE_URL, commands run inside an embedded PostgreSQL (data under .data/).
 WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
-DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT)
+DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT) PASSGATE_SIGNUP=$${PASSGATE_SIGNUP:-open}
 
 .PHONY: venv run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
 

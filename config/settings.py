@@ -32,6 +32,8 @@ SECRET_KEY = env_secret(
 # Unset: one key derived from the secret key.
 ENCRYPTION_KEYS = env_list("PASSGATE_ENCRYPTION_KEYS", [])
 BASE_DOMAIN = env_str("PASSGATE_BASE_DOMAIN", "localhost").lower()
+# Organisations signing up by themselves on the platform host: open, closed or invite (codes).
+SIGNUP_MODE = env_choice("PASSGATE_SIGNUP", "closed", ("open", "closed", "invite"))
 # Hosts that serve the platform (health, docs, staff admin) rather than an organisation.
 PLATFORM_HOSTS = sorted({BASE_DOMAIN, *env_list("PASSGATE_PLATFORM_HOSTS", ["127.0.0.1"])})
 HTTPS = env_bool("PASSGATE_HTTPS", not DEBUG)

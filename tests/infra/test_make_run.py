@@ -11,14 +11,11 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from tests.infra.newcomer import REPO, free_port, newcomer_env, run, scratch_database, wait_for
 
 ORGS = ("north", "south", "east", "west", "centre")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_make_run_starts_three_times_on_a_database_with_five_orgs() -> None:
     with scratch_database() as url:
         env = newcomer_env(url)

@@ -7,8 +7,6 @@ import re
 import subprocess
 import time
 
-import pytest
-
 from tests.infra.newcomer import REPO, newcomer_env, port_is_free, run, scratch_database, wait_for
 
 BLOCKS = re.findall(r"^```sh\n(.*?)^```", (REPO / "README.md").read_text(), flags=re.M | re.S)
@@ -23,7 +21,6 @@ def test_the_first_block_is_make_run_and_make_test() -> None:
     assert len(COMMAND_BLOCKS) >= 2
 
 
-@pytest.mark.django_db(transaction=True)
 def test_every_readme_command_runs_verbatim() -> None:
     # The README's curl names acme.localhost:8000: serve exactly there, as `make run` does.
     assert port_is_free(8000), "port 8000 is taken (a `make run` of yours?): stop it first"
