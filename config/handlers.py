@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from auth_methods.errors import ERROR_CODES
-
-
-def _problem(status: int, code: str, title: str, detail: str) -> JsonResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "code": code, "detail": detail}
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+from auth_methods.errors import NOT_FOUND, SERVER_ERROR
+from config.problems import problem_response
 
 
 def _wants_html(request: HttpRequest) -> bool:
@@ -19,11 +15,20 @@ def _wants_html(request: HttpRequest) -> bool:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_html(request):
         return HttpResponse("<!doctype html><title>Not found</title><h1>Not found</h1>", status=404)
-    spec = ERROR_CODES["not_found"]
-    return _problem(404, "not_found", spec.title, f"Nothing is served at {request.path}.")
+    return problem_response(
+        code=NOT_FOUND.code,
+        status=NOT_FOUND.status,
+        title=NOT_FOUND.title,
+        detail=f"Nothing is served at {request.path}.",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_html(request):
         return HttpResponse("<!doctype html><title>Error</title><h1>Server error</h1>", status=500)
-    return _problem(500, "server_error", "Server error", "Something failed on our side.")
+    return problem_response(
+        code=SERVER_ERROR.code,
+        status=SERVER_ERROR.status,
+        title=SERVER_ERROR.title,
+        detail="Something failed on our side.",
+    )

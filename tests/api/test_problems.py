@@ -1,0 +1,92 @@
+"""Every error body, whichever layer answers, comes from one emitter: RFC 9457 with a catalogue
+code, the catalogue's title and the request id that the X-Request-ID header carries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client, RequestFactory, override_settings
+
+from auth_methods.errors import ERROR_CODES
+from config.handlers import server_error
+from tests.api.conftest import Api
+from tests.support.db import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def assert_catalogued(response: Any, status: int, code: str) -> dict[str, Any]:
+    body = assert_problem(response, status, code)
+    assert body["title"] == ERROR_CODES[code].title
+    assert body["status"] == ERROR_CODES[code].status == status
+    assert body["request_id"] == response["X-Request-ID"]
+    return body
+
+
+def test_a_method_the_path_does_not_serve_is_405_with_a_real_title(api: Api) -> None:
+    response = api.client.put("/api/v1/auth-settings", {}, format="json")
+    body = assert_catalogued(response, 405, "method_not_allowed")
+    assert "{" not in body["title"] + body["detail"]
+    assert "PUT" in body["detail"]
+    assert set(response["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH"}
+
+
+def test_an_unknown_host_is_a_catalogued_404(db: None) -> None:
+    response = Client(HTTP_HOST="nobody.localhost").get("/webauthn/credentials")
+    body = assert_catalogued(response, 404, "not_found")
+    assert "nobody.localhost" in body["detail"]
+
+
+def test_an_unknown_path_is_a_catalogued_404(api: Api) -> None:
+    assert_catalogued(api.client.get("/no/such/thing"), 404, "not_found")
+
+
+@override_settings(MAX_BODY_BYTES=2048)
+def test_an_oversized_body_is_a_catalogued_413(acme: object) -> None:
+    client = Client(HTTP_HOST="acme.localhost")
+    response = client.post(
+        "/webauthn/authenticate/options", b"{" + b" " * 5000 + b"}", content_type="application/json"
+    )
+    assert_catalogued(response, 413, "payload_too_large")
+
+
+def test_an_api_refusal_carries_the_request_id(acme: object) -> None:
+    response = Client(HTTP_HOST="acme.localhost").get("/api/v1/auth-settings")
+    assert_catalogued(response, 401, "unauthenticated")
+
+
+def test_a_proxy_request_id_is_echoed_in_the_body(acme: object) -> None:
+    response = Client(HTTP_HOST="acme.localhost", HTTP_X_REQUEST_ID="proxy-id-12345").get(
+        "/api/v1/auth-settings"
+    )
+    assert assert_catalogued(response, 401, "unauthenticated")["request_id"] == "proxy-id-12345"
+
+
+def test_an_accept_header_no_renderer_matches_still_gets_json(api: Api) -> None:
+    response = api.client.get("/api/v1/auth-settings", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+def test_the_server_error_page_is_a_catalogued_problem() -> None:
+    response = server_error(RequestFactory().get("/x"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert (body["code"], body["title"]) == ("server_error", ERROR_CODES["server_error"].title)
+
+
+def test_only_the_emitter_assembles_problem_bodies() -> None:
+    # The OpenAPI description of the body (api/schema.py) names the shape; nothing else builds it.
+    allowed = {REPO / "config" / "problems.py", REPO / "api" / "schema.py"}
+    builders = [
+        path
+        for folder in ("api", "auth_methods", "config", "portal", "tenants")
+        for path in (REPO / folder).rglob("*.py")
+        if path not in allowed and "about:blank" in path.read_text()
+    ]
+    assert builders == []
