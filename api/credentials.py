@@ -51,6 +51,9 @@ def _visible_passkey(request: Request, credential_id: str) -> Passkey:
 class CredentialListApi(APIView):
     permission_classes = [IsCaller]
 
+    class CredentialListQuery(serializers.Serializer[Any]):
+        user_id = StrictCharField(max_length=200, required=False)
+
     class CredentialListOutput(serializers.Serializer[Any]):
         results = PasskeySerializer(many=True)
 
@@ -60,8 +63,9 @@ class CredentialListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         owner: User | None
+        query = _valid(self.CredentialListQuery, request.query_params.dict())
         if api_key_of(request) is not None:
-            user_id = request.query_params.get("user_id")
+            user_id = query.get("user_id")
             if not user_id:
                 raise AuthError.of(
                     "invalid_request", "user_id: required with an API key.", field="user_id"
