@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.context import actor_for, request_org
 from api.permissions import IsOrgAdmin
+from api.serializers import StrictInput
 from auth_methods.errors import AuthError
 from auth_methods.policy import policy_values
 from auth_methods.settings_service import auth_settings_update, policy_for
@@ -19,7 +18,7 @@ from auth_methods.settings_service import auth_settings_update, policy_for
 _REQUIREMENT = ["required", "preferred", "discouraged"]
 
 
-class AuthSettingsSerializer(serializers.Serializer[Any]):
+class AuthSettingsSerializer(StrictInput):
     """The policy's shape, for the OpenAPI schema; the rules live in policy_validation."""
 
     passkey_registration_enabled = serializers.BooleanField()
@@ -31,7 +30,7 @@ class AuthSettingsSerializer(serializers.Serializer[Any]):
         choices=["platform", "cross-platform", "any"]
     )
     resident_key = serializers.ChoiceField(choices=_REQUIREMENT)
-    algorithms = serializers.ListField(child=serializers.IntegerField())
+    algorithms = serializers.ListField(child=serializers.IntegerField(), min_length=1)
     timeout_seconds = serializers.IntegerField(min_value=10, max_value=600)
     rp_id = serializers.CharField(allow_null=True)
     rp_name = serializers.CharField(allow_null=True)
