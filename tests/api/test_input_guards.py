@@ -178,3 +178,37 @@ def test_a_keyless_client_gets_the_same_guard(acme: object) -> None:
         content_type="application/json",
     )
     assert_problem(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/webauthn/register/options", {"user": {"id": "n1", "name": "n1@acme.test"}, "x": 1}),
+        ("/webauthn/register/options", {"user": {"id": "n1", "name": "n1@acme.test", "x": 1}}),
+        ("/webauthn/authenticate/options", {"user": {"id": "n1"}, "x": 1}),
+        ("/webauthn/register", {"credential": {}, "label": "k", "x": 1}),
+    ],
+)
+def test_a_field_the_schema_does_not_declare_is_refused(
+    api: Api, path: str, body: dict[str, object]
+) -> None:
+    before = snapshot(api.org)
+    problem = assert_problem(api.post(path, body), 400, "invalid_request")
+    assert "x: unknown" in problem["detail"]
+    assert snapshot(api.org) == before
+
+
+def test_setting_a_flag_by_hand_is_refused(api: Api) -> None:
+    assert api.register("u1", "alice@acme.test").status_code == 201
+    cred = api.client.get("/webauthn/credentials", {"user_id": "u1"}).json()["results"][0]["id"]
+    before = snapshot(api.org)
+    response = api.client.patch(f"/webauthn/credentials/{cred}", {"flagged": True}, format="json")
+    assert "may only be cleared" in assert_problem(response, 400, "invalid_request")["detail"]
+    assert snapshot(api.org) == before
+
+
+def test_a_body_that_is_not_json_is_invalid_request(api: Api) -> None:
+    response = api.client.post(
+        "/webauthn/authenticate/options", b"user=x", content_type="text/plain"
+    )
+    assert_problem(response, 400, "invalid_request")
