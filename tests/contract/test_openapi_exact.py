@@ -83,7 +83,7 @@ def test_what_the_server_requires_is_marked_required(schema: dict[str, Any]) -> 
 def test_errors_are_documented_with_their_request_id(schema: dict[str, Any]) -> None:
     problem = schema["components"]["schemas"]["Problem"]
     assert "request_id" in problem["required"]
-    for method, path, operation in operations(schema):
+    for _method, _path, operation in operations(schema):
         assert "application/problem+json" in operation["responses"]["default"]["content"]
 
 
