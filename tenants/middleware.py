@@ -21,15 +21,13 @@ DISABLED_PAGE = (
 def org_disabled(request: HttpRequest) -> HttpResponse:
     if "text/html" in request.META.get("HTTP_ACCEPT", ""):
         return HttpResponse(DISABLED_PAGE, status=403)
-    body = {"type": "about:blank", "title": "Forbidden", "status": 403, "code": "forbidden"}
-    detail = "This organisation is disabled."
-    return JsonResponse(
-        {**body, "detail": detail}, status=403, content_type="application/problem+json"
+    # The catalogue's words (tenants/ may not import it; tests/api/test_problems holds them).
+    return problem_response(
+        code="forbidden", status=403, title="Forbidden", detail="This organisation is disabled."
     )
 
 
 def problem_not_found(detail: str) -> HttpResponse:
-    # The catalogue's not_found row (tenants/ may not import it; a test holds the words to it).
     return problem_response(code="not_found", status=404, title="Not found", detail=detail)
 
 

@@ -12,6 +12,8 @@ from django.test import Client, RequestFactory, override_settings
 
 from auth_methods.errors import ERROR_CODES
 from config.handlers import server_error
+from tenants.models import Organisation
+from tenants.services import org_set_active
 from tests.api.conftest import Api
 from tests.support.db import assert_problem
 
@@ -40,6 +42,15 @@ def test_an_unknown_host_is_a_catalogued_404(db: None) -> None:
     response = Client(HTTP_HOST="nobody.localhost").get("/webauthn/credentials")
     body = assert_catalogued(response, 404, "not_found")
     assert "nobody.localhost" in body["detail"]
+
+
+def test_a_disabled_org_is_a_catalogued_403(acme: Organisation) -> None:
+    org_set_active(acme, False, actor="test")
+    try:
+        response = Client(HTTP_HOST="acme.localhost").get("/webauthn/credentials")
+        assert_catalogued(response, 403, "forbidden")
+    finally:
+        org_set_active(acme, True, actor="test")
 
 
 def test_an_unknown_path_is_a_catalogued_404(api: Api) -> None:
