@@ -146,6 +146,26 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Admin only: the changes a PATCH with this body would make and who it would lock out;"
         " writes nothing.",
     ),
+    ("get", "/.well-known/openid-configuration"): (
+        "well_known_openid_configuration",
+        "The org's OpenID Provider metadata",
+        "OpenID Connect Discovery 1.0: the org's issuer, endpoints and what they support.",
+    ),
+    ("get", "/healthz"): (
+        "healthz",
+        "Liveness",
+        "200 while the process can serve; touches no dependency.",
+    ),
+    ("get", "/readyz"): (
+        "readyz",
+        "Readiness",
+        "200 when the database, the cache and the broker answer, else 503 naming each check.",
+    ),
+    ("get", "/metrics"): (
+        "metrics",
+        "Prometheus metrics",
+        "Prometheus text format; with PASSGATE_METRICS_TOKEN set, it needs that bearer token.",
+    ),
     ("get", "/.well-known/jwks.json"): (
         "well_known_jwks",
         "The org's token signing keys",

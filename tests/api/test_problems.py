@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 
 from auth_methods.errors import ERROR_CODES
-from config.handlers import server_error
+from config.handlers import bad_request, not_found, permission_denied, server_error
 from tenants.models import Organisation
 from tenants.services import org_set_active
 from tests.api.conftest import Api
@@ -83,12 +83,24 @@ def test_an_accept_header_no_renderer_matches_still_gets_json(api: Api) -> None:
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
 
 
-def test_the_server_error_page_is_a_catalogued_problem() -> None:
-    response = server_error(RequestFactory().get("/x"))
-    assert response.status_code == 500
+@pytest.mark.parametrize(
+    ("handler", "code"),
+    [
+        (server_error, "server_error"),
+        (bad_request, "invalid_request"),
+        (permission_denied, "forbidden"),
+        (not_found, "not_found"),
+    ],
+)
+def test_djangos_error_pages_are_catalogued_problems(handler: Any, code: str) -> None:
+    response = handler(RequestFactory().get("/x"))
+    assert response.status_code == ERROR_CODES[code].status
     assert response["Content-Type"] == "application/problem+json"
     body = json.loads(response.content)
-    assert (body["code"], body["title"]) == ("server_error", ERROR_CODES["server_error"].title)
+    assert (body["code"], body["title"]) == (code, ERROR_CODES[code].title)
+    page = handler(RequestFactory().get("/x", HTTP_ACCEPT="text/html"))
+    assert page["Content-Type"].startswith("text/html")
+    assert ERROR_CODES[code].title.encode() in page.content
 
 
 def test_only_the_emitter_assembles_problem_bodies() -> None:
