@@ -94,6 +94,9 @@ class JsonObjectField(serializers.DictField):
 
 
 _B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "base64url, unpadded"}
+# WebAuthn credential ids are at most 1023 bytes: 1364 base64url characters.
+MAX_CREDENTIAL_ID = 1364
+_CREDENTIAL_ID = {**_B64URL, "maxLength": MAX_CREDENTIAL_ID}
 _ATTACHMENT = {"type": "string", "enum": ["platform", "cross-platform"], "nullable": True}
 
 
@@ -104,8 +107,8 @@ def _credential(response: dict[str, Any], description: str) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["id", "rawId", "type", "response"],
         "properties": {
-            "id": _B64URL,
-            "rawId": _B64URL,
+            "id": _CREDENTIAL_ID,
+            "rawId": _CREDENTIAL_ID,
             "type": {"type": "string", "enum": ["public-key"]},
             "response": {"type": "object", "additionalProperties": False, **response},
             "authenticatorAttachment": _ATTACHMENT,
@@ -131,7 +134,14 @@ def _credential(response: dict[str, Any], description: str) -> dict[str, Any]:
     )
 )
 class RegistrationResponseField(JsonObjectField):
-    pass
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        credential = super().to_internal_value(data)
+        for key in ("id", "rawId"):
+            value = credential.get(key)
+            if isinstance(value, str) and len(value) > MAX_CREDENTIAL_ID:
+                # Longer ids are not WebAuthn's, and must reach neither the ceremony nor a row.
+                raise serializers.ValidationError({key: ["longer than 1023 bytes."]})
+        return credential
 
 
 @extend_schema_field(
@@ -148,7 +158,7 @@ class RegistrationResponseField(JsonObjectField):
         "AuthenticationResponseJSON (WebAuthn Level 3): what PublicKeyCredential.toJSON() yields.",
     )
 )
-class AuthenticationResponseField(JsonObjectField):
+class AuthenticationResponseField(RegistrationResponseField):
     pass
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from auth_methods.encoding import b64url_encode
 from tests.api.conftest import Api
 from tests.support.db import assert_problem, snapshot
 
@@ -212,3 +213,34 @@ def test_a_body_that_is_not_json_is_invalid_request(api: Api) -> None:
         "/webauthn/authenticate/options", b"user=x", content_type="text/plain"
     )
     assert_problem(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("size", [1024, 1100, 2000, 4000])
+def test_registering_an_over_long_credential_id_is_refused(api: Api, size: int) -> None:
+    # WebAuthn ids are at most 1023 bytes; a longer one must be refused, never stored or a 500.
+    options = api.post(
+        "/webauthn/register/options", {"user": {"id": "long", "name": "long@acme.test"}}
+    ).json()
+    credential = api.authenticator.create(options, origin=api.origin, credential_id=b"\1" * size)
+    before = snapshot(api.org)
+    response = api.post("/webauthn/register", {"credential": credential, "label": "k"})
+    assert_problem(response, 400, "invalid_request")
+    assert snapshot(api.org) == before
+
+
+@pytest.mark.parametrize("size", [1024, 2000, 4000])
+def test_signing_in_with_an_over_long_credential_id_is_refused(api: Api, size: int) -> None:
+    assert api.register("u1", "alice@acme.test").status_code == 201
+    options = api.post("/webauthn/authenticate/options", {}).json()
+    credential = api.authenticator.get(options, origin=api.origin)
+    credential["id"] = credential["rawId"] = b64url_encode(b"\1" * size)
+    before = snapshot(api.org)
+    response = api.post("/webauthn/authenticate", {"credential": credential})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] in {"invalid_request", "credential_unknown"}
+    assert snapshot(api.org) == before
+
+
+def test_an_id_of_1023_bytes_in_the_path_is_looked_up_and_not_found(api: Api) -> None:
+    response = api.client.delete("/webauthn/credentials/" + b64url_encode(b"\1" * 1023))
+    assert_problem(response, 404, "not_found")
