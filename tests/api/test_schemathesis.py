@@ -2,7 +2,9 @@
 
 The engine (what ``schemathesis run`` drives) sends its requests from worker threads, each on a
 database connection of its own, so the server under test is a WSGI server thread in this process
-and its organisation is committed (and dropped afterwards), as in the browser tests.
+and its organisation is committed (and dropped afterwards), as in the browser tests. (The
+engine's in-process WSGI transport is not used: in 4.32.5 its unauthenticated probes pass
+``max_redirects`` on to werkzeug, a TypeError for every operation with a key.)
 """
 
 from __future__ import annotations
