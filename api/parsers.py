@@ -44,16 +44,22 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string of a parsed body (keys too), with the field path it sits at."""
     if isinstance(value, str):
-        yield value
+        yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield key
-            yield from _strings(item)
+            yield path, key
+            yield from _strings(item, f"{path}.{key}" if path else key)
     elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _printable(path: str) -> str:
+    # The path may hold the very characters refused: name them without echoing them.
+    return _NUL_OR_SURROGATE.sub("\N{REPLACEMENT CHARACTER}", path)
 
 
 def _refuse_constant(name: str) -> None:
@@ -80,11 +86,12 @@ class GuardedJSONParser(BaseParser):
             data = json.loads(text, parse_constant=_refuse_constant)
         except ValueError as exc:  # also ints too long to convert
             raise ParseError(f"JSON parse error - {exc}") from None
-        for string in _strings(data):
+        for path, string in _strings(data):
             found = _NUL_OR_SURROGATE.search(string)
             if found is not None:
                 what = "a NUL character" if found.group() == "\x00" else "an unpaired surrogate"
-                raise ParseError(f"JSON strings may not contain {what}.")
+                where = f"{_printable(path)}: " if path else ""
+                raise ParseError(f"{where}JSON strings may not contain {what}.")
         return data
 
 
