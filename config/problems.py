@@ -19,7 +19,16 @@ from config.request_id import get_request_id
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_body(*, code: str, status: int, title: str, detail: str) -> dict[str, Any]:
+def problem_body(
+    *,
+    code: str,
+    status: int,
+    title: str,
+    detail: str,
+    extensions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``extensions`` are RFC 9457 extension members (e.g. readiness ``checks``); they never
+    replace a standard member."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -30,6 +39,8 @@ def problem_body(*, code: str, status: int, title: str, detail: str) -> dict[str
     request_id = get_request_id()
     if request_id is not None:  # None only outside a request (e.g. a handler called in a test)
         body["request_id"] = request_id
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     return body
 
 
@@ -40,9 +51,10 @@ def problem_response(
     title: str,
     detail: str,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JsonResponse:
     response = JsonResponse(
-        problem_body(code=code, status=status, title=title, detail=detail),
+        problem_body(code=code, status=status, title=title, detail=detail, extensions=extensions),
         status=status,
         content_type=PROBLEM_JSON,
     )

@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from auth_methods.errors import ERROR_CODES
 from config.handlers import bad_request, not_found, permission_denied, server_error
+from config.problems import problem_body
 from tenants.models import Organisation
 from tenants.services import org_set_active
 from tests.api.conftest import Api
@@ -113,3 +114,15 @@ def test_only_the_emitter_assembles_problem_bodies() -> None:
         if path not in allowed and "about:blank" in path.read_text()
     ]
     assert builders == []
+
+
+def test_extension_members_never_replace_the_standard_ones() -> None:
+    body = problem_body(
+        code="not_found",
+        status=404,
+        title="Not found",
+        detail="gone",
+        extensions={"checks": {"database": "ok"}, "code": "other", "status": 200},
+    )
+    assert body["checks"] == {"database": "ok"}
+    assert (body["code"], body["status"], body["type"]) == ("not_found", 404, "about:blank")
