@@ -192,7 +192,6 @@ _BODY_REQUIRED = {
     "webauthn_register",
     "webauthn_authenticate",
     "webauthn_credential_update",
-    "auth_settings_preview",
 }
 
 

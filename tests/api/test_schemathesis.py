@@ -97,6 +97,7 @@ DATA_DEPENDENT_400 = {
     # rp_id must cover the org's host, origins must be https or *.localhost, and some fields
     # need others (require_trusted_attestation needs direct attestation, ...).
     "auth_settings_update": "values are checked against the org and against each other",
+    "auth_settings_preview": "the same checks as the PATCH it previews",
 }
 
 
