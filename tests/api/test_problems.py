@@ -16,7 +16,7 @@ from config.problems import problem_body
 from tenants.models import Organisation
 from tenants.services import org_set_active
 from tests.api.conftest import Api
-from tests.support.db import assert_problem
+from tests.support.db import assert_problem, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,10 @@ def assert_catalogued(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def test_a_method_the_path_does_not_serve_is_405_with_a_real_title(api: Api) -> None:
-    response = api.client.put("/api/v1/auth-settings", {}, format="json")
+    before = snapshot(api.org)
+    response = api.client.put("/api/v1/auth-settings", {"mfa_required": True}, format="json")
     body = assert_catalogued(response, 405, "method_not_allowed")
+    assert snapshot(api.org) == before
     assert "{" not in body["title"] + body["detail"]
     assert "PUT" in body["detail"]
     assert set(response["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH"}
