@@ -40,9 +40,6 @@ class AuthSettingsPreviewApi(APIView):
     permission_classes = [IsOrgAdmin]
 
     @extend_schema(
-        summary="Preview a passkey policy change",
-        description="What a PATCH with this body would change and whom it would lock out; "
-        "writes nothing. A body the PATCH would refuse gets the same 400.",
         request=AuthSettingsSerializer(partial=True),
         responses={200: AuthSettingsPreviewSerializer},
     )
