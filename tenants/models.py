@@ -45,3 +45,16 @@ class Organisation(TenantMixin):
 class Domain(DomainMixin):
     def __str__(self) -> str:
         return str(self.domain)
+
+
+class OrgOutboxStatus(models.Model):
+    """What each organisation's last outbox sweep saw, kept in the shared schema so that
+    ``/metrics`` sums every org in one query; no email content, only counts and times."""
+
+    org = models.OneToOneField(Organisation, on_delete=models.CASCADE, primary_key=True)
+    swept_at = models.DateTimeField()
+    backlog = models.PositiveIntegerField(default=0)
+    oldest_unsent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"outbox of {self.org_id}"
