@@ -73,7 +73,7 @@ def test_a_failed_send_counts_the_attempt_without_secrets_and_a_later_send_succe
 ) -> None:
     message = _message()
     refused = smtplib.SMTPAuthenticationError(535, b"password hunter2 rejected")
-    monkeypatch.setattr(outbox.EmailMessage, "send", _fail_with(refused))
+    monkeypatch.setattr(mail.EmailMessage, "send", _fail_with(refused))
     with pytest.raises(smtplib.SMTPAuthenticationError):
         outbox_send(message.pk)
     message.refresh_from_db()
@@ -105,7 +105,7 @@ def test_the_task_retries_transport_errors_until_its_budget_is_spent(
 ) -> None:
     message = _message()
     monkeypatch.setattr(
-        outbox.EmailMessage, "send", _fail_with(ConnectionRefusedError(111, "refused"))
+        mail.EmailMessage, "send", _fail_with(ConnectionRefusedError(111, "refused"))
     )
     # Eager and not propagating: each retry runs at once instead of after its backoff.
     monkeypatch.setitem(app.conf, "task_eager_propagates", False)
@@ -121,7 +121,7 @@ def test_the_task_does_not_retry_a_programming_error(
     in_acme: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     message = _message()
-    monkeypatch.setattr(outbox.EmailMessage, "send", _fail_with(Boom()))
+    monkeypatch.setattr(mail.EmailMessage, "send", _fail_with(Boom()))
     with pytest.raises(Boom):
         send_outbox_message.delay(message.pk)
     message.refresh_from_db()

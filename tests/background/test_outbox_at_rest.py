@@ -105,7 +105,7 @@ def test_every_attempt_of_one_email_carries_the_same_message_id(
             raise smtplib.SMTPServerDisconnected("gone")
         return real_send(self, fail_silently)
 
-    monkeypatch.setattr(outbox.EmailMessage, "send", flaky)
+    monkeypatch.setattr(mail.EmailMessage, "send", flaky)
     with pytest.raises(smtplib.SMTPServerDisconnected):
         outbox_send(message.pk)
     assert outbox_send(message.pk) is True
@@ -128,7 +128,7 @@ def test_the_attempt_is_committed_before_sending_and_holds_off_a_second_sender(
         during.append((row.attempts, outbox_send(message.pk)))
         return 1
 
-    monkeypatch.setattr(outbox.EmailMessage, "send", observe)
+    monkeypatch.setattr(mail.EmailMessage, "send", observe)
     assert outbox_send(message.pk) is True
     assert during == [(1, False)]
 
