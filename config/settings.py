@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",
+        # After the problem responses: probes document their own.
+        "config.ops_schema.add_operations_endpoints",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RequirementEnum": ["required", "preferred", "discouraged"]},
