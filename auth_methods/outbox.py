@@ -30,9 +30,6 @@ from tenants.outbox_status import outbox_status_report
 # What a retry can cure: the SMTP server said no for now, or the network failed.
 SEND_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 SMTP_TIMEOUT_SECONDS = 30
-# A sender holds a message this long; past it, a sender that died is presumed gone and the
-# sweep may hand the message to another. Longer than any SMTP conversation can last.
-CLAIM_SECONDS = 2 * SMTP_TIMEOUT_SECONDS + 30
 # The sweep leaves a task a minute to do its job before queueing the message again, and
 # gives up after a day: by then the email is stale, and last_error tells an operator why.
 SWEEP_AFTER = timedelta(minutes=1)
@@ -107,7 +104,9 @@ def _claim(message_id: int) -> OutboxMessage | None:
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .update(
                 attempts=F("attempts") + 1,
-                claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                # Past it, a sender that died is presumed gone and the sweep hands the
+                # message to another (settings.OUTBOX_CLAIM_SECONDS outlasts any SMTP call).
+                claimed_until=now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
             )
         )
     if not claimed:

@@ -257,9 +257,12 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queue outbox emails whose task was lost (broker down, worker killed mid-send).
     "sweep-outbox": {
         "task": "auth_methods.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": float(env_int("PASSGATE_OUTBOX_SWEEP_SECONDS", 60, minimum=1, maximum=3600)),
     },
 }
+# How long a sender holds an outbox email before another may take it (a sender that died
+# mid-send is presumed gone then); longer than any SMTP conversation.
+OUTBOX_CLAIM_SECONDS = env_int("PASSGATE_OUTBOX_CLAIM_SECONDS", 90, minimum=1, maximum=3600)
 
 # Security emails leave through the transactional outbox and a Celery task.
 EMAIL_BACKEND = env_str(
