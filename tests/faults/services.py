@@ -52,7 +52,8 @@ class PgCluster:
             shutil.chown(self.dir, "postgres")
         subprocess.run(
             _as_postgres(
-                [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"]
+                [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                 "--no-sync", "--no-instructions"]
             ),
             check=True,
             capture_output=True,
@@ -227,3 +228,10 @@ class Http:
             return response.status, json.loads(raw) if raw else None
         except ValueError:
             return response.status, raw.decode(errors="replace")
+
+
+def redis_llen(port: int, key: str) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(f"LLEN {key}\r\n".encode())
+        reply = sock.recv(64)
+    return int(reply[1:].split(b"\r\n")[0])
