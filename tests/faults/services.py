@@ -18,7 +18,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("PASSGATE_FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """Debian's PostgreSQL server binaries (the newest installed), or PASSGATE_FAULTS_PG_BIN."""
+    if os.environ.get("PASSGATE_FAULTS_PG_BIN"):
+        return Path(os.environ["PASSGATE_FAULTS_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not found:
+        raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql")
+    return found[-1].parent
+
+
+PG_BIN = _pg_bin()
 SECRET = "fault-test-secret-key-" + "x" * 32
 
 
@@ -52,8 +64,17 @@ class PgCluster:
             shutil.chown(self.dir, "postgres")
         subprocess.run(
             _as_postgres(
-                [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                 "--no-sync", "--no-instructions"]
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "--no-sync",
+                    "--no-instructions",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -64,8 +85,19 @@ class PgCluster:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(
             _as_postgres(
-                [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"),
-                 "-o", options, "-w", "-t", "30", *args]
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.dir / "log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "30",
+                    *args,
+                ]
             ),
             check=True,
             capture_output=True,
@@ -86,16 +118,35 @@ class PgCluster:
 
     def create_database(self) -> None:
         subprocess.run(
-            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-             "postgres", "passgate"],
+            [
+                str(PG_BIN / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "passgate",
+            ],
             check=True,
             capture_output=True,
         )
 
     def sql(self, query: str) -> str:
         done = subprocess.run(
-            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-d", "passgate", "-tAc", query],
+            [
+                str(PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "passgate",
+                "-tAc",
+                query,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -118,8 +169,17 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -179,7 +239,11 @@ class Process:
         self.log = log
         with log.open("wb") as out:
             self.popen = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

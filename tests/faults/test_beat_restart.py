@@ -20,8 +20,18 @@ def test_beat_survives_a_database_restart(
         PASSGATE_DB_POOL_MAX="0",
         PASSGATE_OUTBOX_SWEEP_SECONDS="1",
     )
-    command = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info",
-               "-s", str(tmp_path / "schedule")]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "beat",
+        "-l",
+        "info",
+        "-s",
+        str(tmp_path / "schedule"),
+    ]
     beat = Process(command, env, tmp_path / "beat.log")
     try:
         # Each due sweep puts one task per organisation on the (unconsumed) queue.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.faults.conftest import StartServer, Stack
+from typing import Any
+
+from tests.faults.conftest import Stack, StartServer
 from tests.faults.services import Http, RedisServer
 from tests.support.authenticator import SoftAuthenticator
 
@@ -20,7 +22,7 @@ def _register(http: Http, authenticator: SoftAuthenticator, user_id: str) -> int
     return status
 
 
-def _sign_in(http: Http, authenticator: SoftAuthenticator, user_id: str) -> tuple[int, object]:
+def _sign_in(http: Http, authenticator: SoftAuthenticator, user_id: str) -> tuple[int, Any]:
     origin = f"http://acme.localhost:{http.port}"
     status, options = http.call("POST", "/webauthn/authenticate/options", {"user": {"id": user_id}})
     assert status == 200, options

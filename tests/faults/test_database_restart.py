@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.faults.conftest import StartServer, Stack
+from tests.faults.conftest import Stack, StartServer
 from tests.faults.services import Http, wait_until
 from tests.support.authenticator import SoftAuthenticator
 
@@ -49,15 +49,22 @@ def test_a_database_restart_loses_no_acknowledged_write(
         for n in range(8):
             if _register(http, f"before-{n}") == 201:
                 acknowledged.append(f"before-{n}")
-        restart = threading.Thread(target=lambda: (stack.pg.stop(), time.sleep(1), stack.pg.start()))
+
+        def restart_database() -> None:
+            stack.pg.stop()
+            time.sleep(1)
+            stack.pg.start()
+
+        restart = threading.Thread(target=restart_database)
         restart.start()
         deadline = time.monotonic() + 30
         n = 0
         while restart.is_alive() and time.monotonic() < deadline:
             status = _register(http, f"during-{n}")
-            (acknowledged if status == 201 else refused).append(
-                f"during-{n}" if status == 201 else status  # type: ignore[arg-type]
-            )
+            if status == 201:
+                acknowledged.append(f"during-{n}")
+            else:
+                refused.append(status)
             n += 1
         restart.join()
         assert n >= 1  # requests really were made while the database went away

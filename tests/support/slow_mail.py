@@ -10,7 +10,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.filebased import EmailBackend
 
 
-class SlowFileBackend(EmailBackend):  # type: ignore[misc]
+class SlowFileBackend(EmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         time.sleep(float(os.environ.get("PASSGATE_TEST_MAIL_DELAY", "1")))
         sent: int = super().send_messages(email_messages)
