@@ -9,5 +9,8 @@ from config.request_id import get_request_id
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = get_request_id() or "-"
+        # django.request logs a response after the id's context has ended; the request
+        # itself still knows it (set by config.ops_middleware).
+        request = getattr(record, "request", None)
+        record.request_id = get_request_id() or getattr(request, "request_id", None) or "-"
         return True

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 
 from config.metrics import CEREMONIES, DATABASE_ERRORS, LATENCY, REQUESTS, metrics_view
 from config.problems_ops import problem
+from config.request_id import get_request_id
 from tenants.health import healthz, readyz
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
@@ -68,6 +69,8 @@ class OperationsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # For log lines written after the request id's context has ended (django.request).
+        request.request_id = get_request_id()  # type: ignore[attr-defined]
         probe = PROBES.get(request.path_info)
         if probe is not None:
             return probe(request)
