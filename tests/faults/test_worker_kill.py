@@ -4,7 +4,9 @@ carries the same Message-ID so a receiver drops repeats."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -26,6 +28,12 @@ with with_org(Organisation.objects.get(slug="acme")), transaction.atomic():
     ]
 print(",".join(map(str, ids)))
 """
+
+
+def _enqueue(env: dict[str, str], count: int) -> list[int]:
+    """Write ``count`` emails through the outbox (as a request would); their ids."""
+    output = manage(env, "shell", "-c", ENQUEUE % count)
+    return [int(n) for n in output.strip().splitlines()[-1].split(",")]
 
 
 def _message_ids(mail_dir: Path) -> list[str]:
@@ -71,7 +79,7 @@ def test_a_killed_worker_leaves_no_mail_unsent(
     processes = [first]
     try:
         wait_until("the worker", lambda: " ready." in first.text(), timeout=30)
-        ids = manage(env, "shell", "-c", ENQUEUE % MAILS).strip().split(",")
+        ids = _enqueue(env, MAILS)
         assert len(ids) == MAILS
         wait_until("a first mail", lambda: len(list(mail_dir.iterdir())) >= 1)
         first.kill()  # SIGKILL to the whole group, sends in flight
@@ -125,3 +133,57 @@ def test_a_killed_worker_leaves_no_mail_unsent(
     assert all(row.endswith(" 0") for row in rows)  # bodies purged once sent
     # Repeats (a send the killed worker finished but never recorded) reuse the Message-ID.
     assert len(delivered) >= MAILS
+
+
+def test_a_stop_signal_to_the_worker_group_finishes_the_sends_in_flight(
+    stack: Stack, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = app_env(
+        stack.pg,
+        CELERY_BROKER_URL=redis_server.url,
+        PASSGATE_DB_POOL_MAX="0",
+        PASSGATE_EMAIL_BACKEND="tests.support.slow_mail.SlowFileBackend",
+        PASSGATE_EMAIL_FILE_PATH=str(mail_dir),
+        PASSGATE_TEST_MAIL_DELAY="3",
+    )
+    worker = Process(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env,
+        tmp_path / "worker.log",
+    )
+    try:
+        wait_until("the worker", lambda: " ready." in worker.text(), timeout=30)
+        ids = ",".join(map(str, _enqueue(env, 2)))  # integers: safe to put in SQL
+        in_flight = (
+            "SELECT count(*) FROM org_acme.auth_methods_outboxmessage"  # noqa: S608
+            f" WHERE id IN ({ids}) AND attempts = 1 AND sent_at IS NULL"
+        )
+        wait_until("both sends under way", lambda: stack.pg.sql(in_flight) == "2")
+        os.killpg(worker.popen.pid, signal.SIGTERM)  # as `kill -TERM -<pgid>` does
+        worker.popen.wait(timeout=30)
+    finally:
+        worker.kill()
+    rows = stack.pg.sql(
+        "SELECT message_id FROM org_acme.auth_methods_outboxmessage"  # noqa: S608
+        f" WHERE id IN ({ids}) AND sent_at IS NOT NULL"
+    ).splitlines()
+    assert len(rows) == 2  # finished and recorded before the worker left
+    assert sorted(_message_ids(mail_dir)) == sorted(rows)  # each exactly once
