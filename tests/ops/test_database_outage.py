@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
@@ -62,9 +63,38 @@ def test_a_statement_timeout_in_a_view_answers_503(
 def test_the_connections_carry_statement_and_lock_timeouts(orgs: object) -> None:
     from django.db import connection
 
+    # tests/settings.py relaxes the limits for the suite's own DDL; production defaults
+    # (15 s, 5 s) run in the fault tests' servers.
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         statement = cursor.fetchone()[0]
         cursor.execute("SHOW lock_timeout")
         lock = cursor.fetchone()[0]
-    assert (statement, lock) == ("15s", "5s")
+    assert (statement, lock) == ("0", "2min")
+
+
+def test_the_production_defaults_bound_every_database_wait() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import config.settings as s; o = s.DATABASES['default']['OPTIONS'];"
+        "print(o['options'], o['connect_timeout'], s.DATABASES['default']['CONN_HEALTH_CHECKS'])"
+    )
+    env = {"PASSGATE_DEBUG": "1", "PATH": "/usr/bin:/bin", "PASSGATE_DB_POOL_MAX": "10"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == [
+        "-c",
+        "statement_timeout=15000",
+        "-c",
+        "lock_timeout=5000",
+        "3",
+        "True",
+    ]
