@@ -59,8 +59,9 @@ StartServer = Callable[..., tuple[Process, Http]]
 
 
 @pytest.fixture
-def start_server(stack: Stack, tmp_path: Path) -> Iterator[StartServer]:
-    """Start gunicorn as production runs it (infra/gunicorn.conf.py, threaded workers)."""
+def start_server(stack: Stack, redis_server: RedisServer, tmp_path: Path) -> Iterator[StartServer]:
+    """Start gunicorn as production runs it (infra/gunicorn.conf.py, threaded workers, a
+    shared Redis cache)."""
     started: list[Process] = []
 
     def start(**extra: str) -> tuple[Process, Http]:
@@ -73,7 +74,7 @@ def start_server(stack: Stack, tmp_path: Path) -> Iterator[StartServer]:
             GUNICORN_WORKERS="2",
             GUNICORN_THREADS="4",
             PROMETHEUS_MULTIPROC_DIR=str(metrics),
-            **extra,
+            **{"PASSGATE_CACHE_URL": redis_server.url, **extra},
         )
         command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "infra/gunicorn.conf.py"]
         process = Process(command, env, tmp_path / f"gunicorn-{port}.log")

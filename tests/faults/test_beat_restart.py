@@ -17,6 +17,7 @@ def test_beat_survives_a_database_restart(
     env = app_env(
         stack.pg,
         CELERY_BROKER_URL=redis_server.url,
+        PASSGATE_CACHE_URL=redis_server.url.removesuffix("/0") + "/1",
         PASSGATE_DB_POOL_MAX="0",
         PASSGATE_OUTBOX_SWEEP_SECONDS="1",
     )

@@ -51,6 +51,7 @@ def test_a_killed_worker_leaves_no_mail_unsent(
     env = app_env(
         stack.pg,
         CELERY_BROKER_URL=redis_server.url,
+        PASSGATE_CACHE_URL=redis_server.url.removesuffix("/0") + "/1",
         PASSGATE_DB_POOL_MAX="0",
         PASSGATE_EMAIL_BACKEND="tests.support.slow_mail.SlowFileBackend",
         PASSGATE_EMAIL_FILE_PATH=str(mail_dir),
@@ -140,6 +141,7 @@ def test_a_stop_signal_to_the_worker_group_finishes_the_sends_in_flight(
     env = app_env(
         stack.pg,
         CELERY_BROKER_URL=redis_server.url,
+        PASSGATE_CACHE_URL=redis_server.url.removesuffix("/0") + "/1",
         PASSGATE_DB_POOL_MAX="0",
         PASSGATE_EMAIL_BACKEND="tests.support.slow_mail.SlowFileBackend",
         PASSGATE_EMAIL_FILE_PATH=str(mail_dir),
