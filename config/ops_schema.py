@@ -80,6 +80,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                         }
                     ),
                 },
+                "400": {
+                    "description": "`checks` names a dependency that is not checked here.",
+                    **_json(_PROBLEM, "application/problem+json"),
+                },
                 "503": {
                     "description": "A dependency is down; `checks` names each one's state.",
                     **_json(_READINESS_PROBLEM, "application/problem+json"),
