@@ -152,9 +152,14 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if request.method not in {"GET", "HEAD"}:
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
     if not _authorized(request):
-        from config.problems_ops import problem
+        from config.problems import problem_response
 
-        response = problem(401, "unauthenticated", "Unauthenticated", "Send the metrics token.")
+        response = problem_response(
+            code="unauthenticated",
+            status=401,
+            title="Unauthenticated",
+            detail="Send the metrics token.",
+        )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     observe_pool()

@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from config.metrics import CEREMONIES, DATABASE_ERRORS, LATENCY, REQUESTS, metrics_view
-from config.problems_ops import problem
+from config.problems import problem_response
 from config.request_id import get_request_id
 from tenants.health import healthz, readyz
 
@@ -79,13 +79,13 @@ class OperationsMiddleware:
         failure = getattr(request, _DB_FAILURE, None)
         if failure is not None and response.status_code >= 500:
             DATABASE_ERRORS.labels(failure).inc()
-            response = problem(
-                503,
-                "service_unavailable",
-                "Service unavailable",
-                "The database did not answer in time; try again shortly.",
+            response = problem_response(
+                code="service_unavailable",
+                status=503,
+                title="Service unavailable",
+                detail="The database did not answer in time; try again shortly.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         route = _route(request)
         method = request.method or "GET"
         LATENCY.labels(route, method).observe(time.perf_counter() - started)

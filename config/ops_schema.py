@@ -1,6 +1,7 @@
 """The operations endpoints in the OpenAPI schema (shared/spec/api.md, "Operations
 endpoints"). They are plain Django views that answer before routing, so drf-spectacular
-cannot see them; this hook describes them."""
+cannot see them; this hook adds their parameters and responses (api.schema names and
+describes them with every other operation)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,6 @@ def _json(schema: dict[str, Any], media: str = "application/json") -> dict[str, 
 OPERATIONS: dict[str, dict[str, Any]] = {
     "/healthz": {
         "get": {
-            "operationId": "ops_healthz",
-            "summary": "Liveness: the process can answer (touches no dependency)",
             "tags": ["operations"],
             "security": [{}],
             "responses": {
@@ -47,8 +46,6 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "/readyz": {
         "get": {
-            "operationId": "ops_readyz",
-            "summary": "Readiness: the database, the cache and the broker answer",
             "tags": ["operations"],
             "security": [{}],
             "parameters": [
@@ -93,8 +90,6 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "/metrics": {
         "get": {
-            "operationId": "ops_metrics",
-            "summary": "Prometheus metrics (Bearer token when PASSGATE_METRICS_TOKEN is set)",
             "tags": ["operations"],
             "security": [{}, {"metricsToken": []}],
             "responses": {

@@ -230,9 +230,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.add_problem_responses",
-        # After the problem responses: probes document their own.
+        # Before the problem responses, which name and describe every operation.
         "config.ops_schema.add_operations_endpoints",
+        "api.schema.add_problem_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RequirementEnum": ["required", "preferred", "discouraged"]},

@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from config.problems_ops import problem
+from config.problems import problem_response
 from tenants.context import use_public_schema
 
 CHECK_TIMEOUT_SECONDS = 1
@@ -97,17 +97,22 @@ def readyz(request: HttpRequest) -> HttpResponse:
     wanted = [name for name in request.GET.get("checks", "").split(",") if name] or list(CHECKS)
     unknown = [name for name in wanted if name not in CHECKS]
     if unknown:
-        return problem(400, "invalid_request", "Invalid request", f"Unknown check {unknown[0]!r}.")
+        return problem_response(
+            code="invalid_request",
+            status=400,
+            title="Invalid request",
+            detail=f"Unknown check {unknown[0][:40]!r}.",
+        )
     started = time.monotonic()
     checks = {name: CHECKS[name]() for name in wanted}
     elapsed_ms = round((time.monotonic() - started) * 1000)
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
-        return problem(
-            503,
-            "service_unavailable",
-            "Service unavailable",
-            f"Not ready: {', '.join(down)}.",
-            checks=checks,
+        return problem_response(
+            code="service_unavailable",
+            status=503,
+            title="Service unavailable",
+            detail=f"Not ready: {', '.join(down)}.",
+            extensions={"checks": checks},
         )
     return JsonResponse({"status": "ready", "checks": checks, "elapsed_ms": elapsed_ms})
