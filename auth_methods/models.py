@@ -218,10 +218,17 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=64)
     to_email = models.CharField(max_length=254)
     subject = models.CharField(max_length=200)
+    # Emptied once sent (or given up): the row stays as the record that a mail went out.
     body = models.TextField()
+    # A sign-in link, encrypted (auth_methods.crypto); put into the body only while sending.
+    link_encrypted = models.BinaryField(null=True, blank=True)
+    # The same on every attempt, so a receiver can drop a repeat of a mail sent twice.
+    message_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    # A sender holds the message until then; a sender that died lets it go by itself.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
