@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     database_from_url,
@@ -105,11 +106,19 @@ DATABASES = {
     }
 }
 
-_cache_url = env_str("PASSGATE_CACHE_URL", "")
+# Rate-limit counters live in this cache: per-process memory would multiply every limit by
+# the number of processes, so production (debug off) must name a shared cache, or say
+# "memory:" outright for a single process.
+_cache_url = env_str("PASSGATE_CACHE_URL", "memory:" if DEBUG else "")
+if not _cache_url:
+    raise ImproperlyConfigured(
+        "PASSGATE_CACHE_URL is required unless PASSGATE_DEBUG=1: set a Redis URL shared by all "
+        "processes (or 'memory:' for a single process), else rate limits count per process."
+    )
 _cache_backend = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-    if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if _cache_url == "memory:"
+    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
 )
 CACHES = {
     # Keys are prefixed with the current schema so one org never reads another's entries.

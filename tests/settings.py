@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("PASSGATE_SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("PASSGATE_HTTPS", "0")
 os.environ.setdefault("PASSGATE_DB_POOL_MAX", "0")
+# One test process at a time uses these counters; production must name a shared cache.
+os.environ.setdefault("PASSGATE_CACHE_URL", "memory:")
 
 from config.settings import *  # noqa: E402, F403
 
