@@ -79,6 +79,7 @@ ROOT_URLCONF = "config.urls_org"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
+    "config.csp.ContentSecurityPolicyMiddleware",
     "config.request_id.RequestIdMiddleware",
     "tenants.middleware.OrgRoutingMiddleware",
     "api.middleware.BodyLimitMiddleware",

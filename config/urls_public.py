@@ -5,13 +5,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config.admin_login import admin_login
+from config.csp import with_api_docs_policy
 from tenants.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/schema", SpectacularAPIView.as_view(urlconf="config.urls_org"), name="schema"),
-    path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/docs",
+        with_api_docs_policy(SpectacularRedocView.as_view(url_name="schema")),
+        name="docs",
+    ),
     # Before the admin's own routes, so that its sign-in is throttled.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
