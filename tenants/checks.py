@@ -7,7 +7,9 @@ from django.core.checks import CheckMessage, Error, register
 
 from tenants.hosts import is_valid_hostname
 
-SCHEMA_FREE_MIDDLEWARE = frozenset({"config.request_id.RequestIdMiddleware"})
+SCHEMA_FREE_MIDDLEWARE = frozenset(
+    {"config.csp.ContentSecurityPolicyMiddleware", "config.request_id.RequestIdMiddleware"}
+)
 
 
 @register()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from auth_methods import policy as pol
@@ -11,6 +12,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.notifications import notify_passkey_removed
 from auth_methods.passkeys.services import _clean_label
+from auth_methods.session_revocation import end_other_sessions
 
 
 def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
@@ -45,10 +47,17 @@ def passkey_clear_flag(*, actor: Actor, passkey: Passkey) -> Passkey:
 
 
 def passkey_delete(
-    *, actor: Actor, passkey: Passkey, policy: pol.OrgPolicy, guard_last_factor: bool
+    *,
+    actor: Actor,
+    passkey: Passkey,
+    policy: pol.OrgPolicy,
+    guard_last_factor: bool,
+    keep_session: SessionBase | None = None,
 ) -> None:
     """Delete one passkey; with ``guard_last_factor`` (a user acting on their own account),
-    refuse to remove the last way to pass the second factor the organisation requires."""
+    refuse to remove the last way to pass the second factor the organisation requires.
+    Every session of the owner but ``keep_session`` ends: whoever holds the device may be
+    signed in with it."""
     from auth_methods.factors import is_last_required_factor
 
     with transaction.atomic():
@@ -64,6 +73,7 @@ def passkey_delete(
         cred_id = b64url_encode(bytes(passkey.credential_id))
         notify_passkey_removed(passkey.user, passkey.label)
         passkey.delete()
+        end_other_sessions(passkey.user, keep=keep_session)
         audit_record(
             actor=actor, action="passkey.delete", subject=passkey.user, credential_id=cred_id
         )
@@ -75,6 +85,7 @@ def passkeys_remove_all(*, actor: Actor, user: User) -> int:
         for label in Passkey.objects.filter(user=user).values_list("label", flat=True):
             notify_passkey_removed(user, label)
         deleted, _ = Passkey.objects.filter(user=user).delete()
+        end_other_sessions(user)
         audit_record(
             actor=actor, action="passkey.remove_all", subject=user, data={"removed": deleted}
         )

@@ -77,6 +77,7 @@ def delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
             passkey=passkey,
             policy=policy_of(request),
             guard_last_factor=True,
+            keep_session=request.session,
         )
     except AuthError as exc:
         messages.error(request, exc.detail)

@@ -78,7 +78,10 @@ def revoke_others(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/account/security")
     keep = Passkey.objects.filter(user=user, created_at__gt=_as_datetime(float(since)))
     removed = revoke_other_passkeys(
-        actor=actor_of(request), user=user, keep_ids=keep.values_list("pk", flat=True)
+        actor=actor_of(request),
+        user=user,
+        keep_ids=keep.values_list("pk", flat=True),
+        keep_session=request.session,
     )
     request.session.pop(RECOVERED_AT, None)
     messages.success(request, f"Removed {removed} older passkey(s).")
