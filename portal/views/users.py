@@ -59,7 +59,8 @@ ACTIONS: dict[str, UserAction] = {
     ),
     "wipe-second-factor": UserAction(
         "Wipe the second factor",
-        "The user's authenticator app is deleted; they set up a new one at their next sign-in.",
+        "The user's authenticator app and all their recovery codes are deleted, so neither "
+        "works any more; they set up a new app at their next sign-in.",
         "Wipe second factor",
         "Second factor wiped.",
         lambda actor, user: second_factor_wipe(actor=actor, user=user),
