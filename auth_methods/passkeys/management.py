@@ -53,12 +53,15 @@ def passkey_delete(
     policy: pol.OrgPolicy,
     guard_last_factor: bool,
     keep_session: SessionBase | None = None,
+    understood_no_way_in: bool = False,
 ) -> None:
     """Delete one passkey; with ``guard_last_factor`` (a user acting on their own account),
-    refuse to remove the last way to pass the second factor the organisation requires.
+    refuse to remove the last way to pass the second factor the organisation requires, and
+    the last way to sign in at all unless the person ``understood_no_way_in`` (then only an
+    emailed recovery link gets them back; without an email address, always refused).
     Every session of the owner but ``keep_session`` ends: whoever holds the device may be
     signed in with it."""
-    from auth_methods.factors import is_last_required_factor
+    from auth_methods.factors import is_last_required_factor, last_way_in_refusal
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=passkey.user_id).first()
@@ -70,6 +73,10 @@ def passkey_delete(
                 "This is your only remaining second factor, which this organisation requires. "
                 "Add another one first.",
             )
+        if guard_last_factor:
+            refusal = last_way_in_refusal(passkey.user, passkey, understood=understood_no_way_in)
+            if refusal is not None:
+                raise refusal
         cred_id = b64url_encode(bytes(passkey.credential_id))
         notify_passkey_removed(passkey.user, passkey.label)
         passkey.delete()

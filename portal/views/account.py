@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from auth_methods.errors import AuthError
+from auth_methods.factors import can_recover_by_email, removes_last_way_in
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.management import passkey_delete, passkey_rename
@@ -70,7 +71,13 @@ def rename(request: HttpRequest, passkey_id: int) -> HttpResponse:
 def delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
     passkey = _own_passkey(request, passkey_id)
     if request.method != "POST":
-        return render(request, "account/delete_passkey.html", {"passkey": passkey})
+        me = _me(request)
+        context = {
+            "passkey": passkey,
+            "last_way_in": removes_last_way_in(me, passkey),
+            "recoverable": can_recover_by_email(me),
+        }
+        return render(request, "account/delete_passkey.html", context)
     try:
         passkey_delete(
             actor=actor_of(request),
@@ -78,6 +85,7 @@ def delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
             policy=policy_of(request),
             guard_last_factor=True,
             keep_session=request.session,
+            understood_no_way_in=request.POST.get("understood") == "yes",
         )
     except AuthError as exc:
         messages.error(request, exc.detail)

@@ -116,6 +116,8 @@ class UserRow:
     authenticators: list[str]
     totp: bool
     recovery_codes_left: int
+    # No password and no working passkey: only an emailed link (or an admin) lets them in.
+    no_way_in: bool
 
 
 def _users_matching(q: str) -> QuerySet[User]:
@@ -131,8 +133,13 @@ def _rows(users: list[User]) -> list[UserRow]:
     """Factors at a glance for one page of users, in two queries whatever the page size."""
     ids = [u.pk for u in users]
     aaguids: dict[int, list[str]] = defaultdict(list)
-    for user_id, aaguid in Passkey.objects.filter(user_id__in=ids).values_list("user_id", "aaguid"):
+    working: set[int] = set()
+    for user_id, aaguid, flagged in Passkey.objects.filter(user_id__in=ids).values_list(
+        "user_id", "aaguid", "flagged"
+    ):
         aaguids[user_id].append(aaguid)
+        if not flagged:
+            working.add(user_id)
     totp = set(
         TotpDevice.objects.filter(user_id__in=ids, confirmed_at__isnull=False).values_list(
             "user_id", flat=True
@@ -153,6 +160,7 @@ def _rows(users: list[User]) -> list[UserRow]:
             ),
             totp=u.pk in totp,
             recovery_codes_left=codes_left.get(u.pk, 0),
+            no_way_in=not u.has_usable_password() and u.pk not in working,
         )
         for u in users
     ]
