@@ -8,6 +8,7 @@ import time
 import pytest
 from django.test import Client
 
+from auth_methods.encoding import b64url_encode
 from auth_methods.models import AuditEvent, OutboxMessage, Passkey, User
 from auth_methods.users import user_create
 from tenants.context import with_org
@@ -123,3 +124,12 @@ def test_the_users_list_shows_who_has_no_way_to_sign_in(
     }
     assert "no way to sign in" in rows["stranded"] and "no way to sign in" in rows["flagged"]
     assert "no way to sign in" not in rows["holder"] + rows["member"]
+
+
+def test_the_api_refuses_it_to_the_persons_own_browser_session(acme: Organisation) -> None:
+    user, (only,) = _passwordless(acme, "solo@acme.test")
+    client = _session_of(acme, user)
+    credential = b64url_encode(bytes(only.credential_id))
+    response = client.delete(f"/webauthn/credentials/{credential}")
+    assert response.status_code == 409 and response.json()["code"] == "last_factor"
+    _nothing_written(acme, only)
