@@ -105,7 +105,7 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
         audit_record(actor=actor, action="registration_link.send", subject=user)
         notify_registration_link(
             user,
-            f"{base_url}/welcome/{token}",
+            f"{base_url}/invitation/{token}",
             hours=int(REGISTRATION_LINK_TTL / timedelta(hours=1)),
         )
 

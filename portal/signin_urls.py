@@ -14,6 +14,6 @@ urlpatterns = [
     path("recover", recovery.request_link, name="recover"),
     path("recover/<str:token>", recovery.redeem, name="recover-redeem"),
     # An admin's passkey-registration link: redeemed alike, worded as the invitation it is.
-    path("welcome/<str:token>", recovery.redeem_invitation, name="invitation-redeem"),
+    path("invitation/<str:token>", recovery.redeem_invitation, name="invitation-redeem"),
     path("account/passkeys/revoke-others", recovery.revoke_others, name="revoke-others"),
 ]

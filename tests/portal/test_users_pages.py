@@ -411,7 +411,7 @@ def test_a_registration_link_is_emailed_audited_and_signs_the_user_in_once(
     assert "Passkey-registration link emailed." in response.content.decode()
     (mail,) = mailoutbox
     assert mail.to == ["target@acme.test"] and "within 24 hours" in mail.body
-    link = re.search(r"http://acme\.localhost/welcome/(\S+)", mail.body)
+    link = re.search(r"http://acme\.localhost/invitation/(\S+)", mail.body)
     assert link is not None
     (event,) = events(acme, "registration_link.send")
     assert event.actor == admin and event.subject == target
@@ -420,15 +420,17 @@ def test_a_registration_link_is_emailed_audited_and_signs_the_user_in_once(
     lasts = row.expires_at - timezone.now()
     assert timedelta(hours=23, minutes=59) < lasts <= timedelta(hours=24)
     client = Client(HTTP_HOST="acme.localhost")
-    invitation = client.get(f"/welcome/{link.group(1)}").content.decode()
+    invitation = client.get(f"/invitation/{link.group(1)}").content.decode()
     assert "<h1>Set up your passkey</h1>" in invitation and "invited you" in invitation
     assert "Recover your account" not in invitation
-    redeemed = client.post(f"/welcome/{link.group(1)}")
+    redeemed = client.post(f"/invitation/{link.group(1)}")
     assert redeemed.status_code == 302 and redeemed["Location"] == "/account/security"
     security = client.get("/account/security").content.decode()
     assert "target@acme.test" in security and "Add your passkey now." in security
     assert "You signed in with a recovery link" not in security
-    assert Client(HTTP_HOST="acme.localhost").post(f"/welcome/{link.group(1)}").status_code == 400
+    assert (
+        Client(HTTP_HOST="acme.localhost").post(f"/invitation/{link.group(1)}").status_code == 400
+    )
 
 
 @pytest.mark.parametrize(
