@@ -1,7 +1,7 @@
 """The platform host: probes, API docs and the staff admin. No organisation endpoints."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config.admin_login import admin_login
@@ -20,6 +20,7 @@ urlpatterns = [
     # Before the admin's own routes, so that its sign-in is throttled.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("", include("portal.signup_urls")),
 ]
 
 handler404 = "config.handlers.not_found"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, TotpDevice, User
-from auth_methods.recovery import LINK_TTL, _link_issue
+from auth_methods.recovery import LINK_TTL, link_issue
 from auth_methods.session_revocation import end_other_sessions
 from auth_methods.token_check import sign_in_token_check
 from auth_methods.tokens import token_issue
@@ -66,7 +66,7 @@ def test_a_recovery_ends_the_other_sessions(
     acme: Organisation, member: User, attacker: Client
 ) -> None:
     with with_org(acme):
-        token = _link_issue(member, LINK_TTL)
+        token = link_issue(member, LINK_TTL)
     owner = Client(HTTP_HOST="acme.localhost")
     assert owner.post(f"/recover/{token}").status_code == 302
     assert not _is_signed_in(attacker)
@@ -77,7 +77,7 @@ def test_removing_the_older_passkeys_after_a_recovery_ends_the_attackers_new_ses
     acme: Organisation, member: User
 ) -> None:
     with with_org(acme):
-        token = _link_issue(member, LINK_TTL)
+        token = link_issue(member, LINK_TTL)
     owner = Client(HTTP_HOST="acme.localhost")
     assert owner.post(f"/recover/{token}").status_code == 302
     attacker = signed_in(acme, member)  # signed in again after the recovery
