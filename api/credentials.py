@@ -111,5 +111,6 @@ class CredentialDetailApi(APIView):
             passkey=passkey,
             policy=ceremony_context(request).policy,
             guard_last_factor=api_key_of(request) is None,
+            keep_session=request._request.session,  # kept only if it is the owner's own
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

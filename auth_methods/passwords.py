@@ -9,37 +9,46 @@ from auth_methods.errors import AuthError
 from auth_methods.factors import usable_factors
 from auth_methods.models import AuditEvent, User
 from auth_methods.policy import OrgPolicy
-from auth_methods.ratelimit import authorize_password_attempt
+from auth_methods.ratelimit import attempt_succeeded, authorize_password_attempt
+
+SIGN_IN = "password.sign_in"
+REAUTHENTICATE = "password.reauthenticate"  # step-up: the signed-in person types it again
 
 # Compared against when the email is unknown, so both paths cost one Argon2 hash.
 _DUMMY_HASH = make_password("passgate-no-such-user")
 
 
-def password_check(*, policy: OrgPolicy, actor: Actor, email: str, password: str) -> User:
+def password_check(
+    *, policy: OrgPolicy, actor: Actor, email: str, password: str, action: str = SIGN_IN
+) -> User:
     """The user whose password this is, or ``unauthenticated`` (one message for every case,
-    so the form reveals neither which emails exist nor which users are disabled)."""
-    authorize_password_attempt(email=email, ip=actor.ip)
+    so the form reveals neither which emails exist nor which users are disabled).
+
+    Audited as ``action`` either way. Only wrong guesses use up the rate budget."""
+    attempt = authorize_password_attempt(email=email, ip=actor.ip)
     user = User.objects.filter(email=email.strip().lower()).first()
     valid = check_password(password, user.password if user else _DUMMY_HASH)
     if user is None or not valid or not user.is_active or not user.has_usable_password():
         audit_record(
             actor=actor,
-            action="password.sign_in",
+            action=action,
             outcome=AuditEvent.Outcome.FAILURE,
             code="unauthenticated",
             subject=user,
             data={"email": email[:254]},
         )
         raise AuthError("unauthenticated", "That email and password do not match.")
+    attempt_succeeded(attempt)
     if policy.passwordless_only and "passkey" in usable_factors(user):
         audit_record(
             actor=actor,
-            action="password.sign_in",
+            action=action,
             outcome=AuditEvent.Outcome.FAILURE,
             code="forbidden",
             subject=user,
         )
         raise AuthError("forbidden", "This organisation asks you to sign in with your passkey.")
+    audit_record(actor=actor, action=action, subject=user)
     return user
 
 

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 
-# 10 password attempts per account and 50 per IP address, per 15 minutes.
-PASSWORD_PER_ACCOUNT = (10, 900)
-PASSWORD_PER_IP = (50, 900)
+# Password guesses, 15-minute windows: 10 per account from one client (IP address) and 50
+# per client. Only failures use the budget up (a right password gives its attempt back), and
+# the account's budget is per client, so a stranger's wrong guesses cannot lock the owner out.
+PASSWORD_PER_ACCOUNT_AND_CLIENT = (10, 900)
+PASSWORD_PER_CLIENT = (50, 900)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The counter buckets one attempt was counted in, so that a success can give it back."""
+
+    buckets: tuple[str, ...] = ()
+
+
+def _bucket(key: str, window: int, now: float | None) -> str:
+    moment = time.time() if now is None else now
+    return f"{key}:{int(moment // window)}"
 
 
 def counter_incr(key: str, window: int, *, now: float | None = None) -> int:
@@ -22,8 +37,7 @@ def counter_incr(key: str, window: int, *, now: float | None = None) -> int:
     even if it loses its expiry: Django's Redis ``incr`` is EXISTS then INCRBY, and a key that
     expires in between comes back without a TTL. Without the number, that stray counter
     would refuse its subject for good."""
-    moment = time.time() if now is None else now
-    bucket = f"{key}:{int(moment // window)}"
+    bucket = _bucket(key, window, now)
     cache.add(bucket, 0, window)
     try:
         return int(cache.incr(bucket))
@@ -32,15 +46,35 @@ def counter_incr(key: str, window: int, *, now: float | None = None) -> int:
         return 1
 
 
-def authorize_password_attempt(*, email: str, ip: str | None) -> None:
-    for key, (limit, window) in (
-        (f"rl:pw:acct:{email.lower()}", PASSWORD_PER_ACCOUNT),
-        (f"rl:pw:ip:{ip}", PASSWORD_PER_IP),
-    ):
-        if counter_incr(key, window) > limit:
-            raise AuthError(
-                "rate_limited", f"Too many sign-in attempts; try again in {window // 60} minutes."
-            )
+def _authorize(budgets: list[tuple[str, tuple[int, int]]], message: str) -> Attempt:
+    now = time.time()
+    buckets = []
+    for key, (limit, window) in budgets:
+        buckets.append(_bucket(key, window, now))
+        if counter_incr(key, window, now=now) > limit:
+            raise AuthError("rate_limited", message.format(minutes=window // 60))
+    return Attempt(tuple(buckets))
+
+
+def authorize_password_attempt(*, email: str, ip: str | None) -> Attempt:
+    """Count one password attempt before the hash is checked (so concurrent guesses cannot
+    overrun the budget); ``attempt_succeeded`` gives it back once the password is right."""
+    client = ip or "unknown"
+    return _authorize(
+        [
+            (f"rl:pw:acct:{email.strip().lower()}:ip:{client}", PASSWORD_PER_ACCOUNT_AND_CLIENT),
+            (f"rl:pw:ip:{client}", PASSWORD_PER_CLIENT),
+        ],
+        "Too many sign-in attempts; try again in {minutes} minutes.",
+    )
+
+
+def attempt_succeeded(attempt: Attempt) -> None:
+    for bucket in attempt.buckets:
+        try:
+            cache.decr(bucket)
+        except ValueError:  # its window is over: nothing left to give back
+            continue
 
 
 # 5 second-factor guesses per user per 5 minutes, counted separately for the authenticator

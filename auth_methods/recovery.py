@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from auth_methods.notifications import (
 )
 from auth_methods.ratelimit import counter_incr
 from auth_methods.reauth import require_recent_auth
+from auth_methods.session_revocation import end_other_sessions
 from tenants.context import current_org
 from tenants.selectors import org_origins
 
@@ -105,7 +107,7 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
         audit_record(actor=actor, action="registration_link.send", subject=user)
         notify_registration_link(
             user,
-            f"{base_url}/recover/{token}",
+            f"{base_url}/invitation/{token}",
             hours=int(REGISTRATION_LINK_TTL / timedelta(hours=1)),
         )
 
@@ -141,6 +143,8 @@ def recovery_link_redeem(*, actor: Actor, token: str) -> User:
                 raise AuthError("user_inactive", "This user is disabled.")
             link.used_at = now
             link.save(update_fields=["used_at"])
+            # Whoever else is signed in (perhaps the one who took the device) is signed out.
+            end_other_sessions(subject)
             audit_record(actor=actor, action="recovery_link.redeem", subject=subject)
             return subject
     except AuthError as exc:
@@ -154,16 +158,23 @@ def recovery_link_redeem(*, actor: Actor, token: str) -> User:
         raise
 
 
-def revoke_other_passkeys(*, actor: Actor, user: User, keep_ids: Iterable[int]) -> int:
+def revoke_other_passkeys(
+    *,
+    actor: Actor,
+    user: User,
+    keep_ids: Iterable[int],
+    keep_session: SessionBase | None = None,
+) -> int:
     """Delete every passkey of ``user`` except ``keep_ids`` (after a recovery: the one just
-    enrolled), so a lost or stolen authenticator stops working. Audited, and each removal
-    is emailed; returns how many were removed."""
+    enrolled), so a lost or stolen authenticator stops working, and end every session but
+    ``keep_session``. Audited, and each removal is emailed; returns how many were removed."""
     require_recent_auth(actor)
     keep = sorted(set(keep_ids))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         doomed = list(Passkey.objects.filter(user=user).exclude(pk__in=keep))
         Passkey.objects.filter(pk__in=[p.pk for p in doomed]).delete()
+        end_other_sessions(user, keep=keep_session)
         audit_record(
             actor=actor,
             action="passkey.revoke_others",

@@ -8,6 +8,7 @@ from auth_methods.audit import Actor, audit_record
 from auth_methods.models import RecoveryCodeSet, TotpDevice, User
 from auth_methods.notifications import notify_totp_disabled
 from auth_methods.reauth import require_recent_auth
+from auth_methods.session_revocation import end_other_sessions
 
 
 def second_factor_wipe(*, actor: Actor, user: User) -> int:
@@ -24,6 +25,7 @@ def second_factor_wipe(*, actor: Actor, user: User) -> int:
         User.objects.select_for_update().filter(pk=user.pk).first()
         removed, _ = TotpDevice.objects.filter(user=user).delete()
         codes, _ = RecoveryCodeSet.objects.filter(user=user).delete()
+        end_other_sessions(user)
         audit_record(
             actor=actor,
             action="second_factor.wipe",

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from auth_methods.models import AuditEvent, Passkey, User
 
-SIGN_IN_ACTIONS = ("passkey.authenticate", "password.sign_in")
+# The events that let a person in: a password, a passkey, a recovery or registration link.
+SIGN_IN_ACTIONS = ("passkey.authenticate", "password.sign_in", "recovery_link.redeem")
 
 
 @dataclass(frozen=True)

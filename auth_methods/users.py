@@ -12,6 +12,7 @@ from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.reauth import require_recent_auth
+from auth_methods.session_revocation import end_other_sessions
 
 MAX_NAME = 254
 
@@ -108,6 +109,8 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, object]) -> U
                 user, fields.get(name, name), value.strip() if isinstance(value, str) else value
             )
         user.save(update_fields=[fields.get(n, n) for n in changes] or None)
+        if changes.get("active") is False:
+            end_other_sessions(user)  # so that enabling them again revives no old session
         audit_record(
             actor=actor,
             action="user.update",

@@ -244,6 +244,8 @@ def main() -> None:
         "PASSGATE_PUBLIC_PORT": str(port),
         "PASSGATE_RATE_PER_IP": "1000000/min",
         "PASSGATE_RATE_PER_KEY": "1000000/min",
+        # Limits this high are never reached: per-process counters change nothing here.
+        "PASSGATE_CACHE_URL": "memory:",
         "PASSGATE_LOG_LEVEL": "WARNING",
         # Enrolment sends "passkey added" emails: keep them in memory, not on port 25.
         "PASSGATE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

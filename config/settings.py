@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     database_from_url,
@@ -82,6 +83,7 @@ ROOT_URLCONF = "config.urls_org"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
+    "config.csp.ContentSecurityPolicyMiddleware",
     "config.request_id.RequestIdMiddleware",
     # Before routing: metrics see every request, probes answer without the database, and a
     # database outage anywhere below ends as a 503 problem.
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auth_methods.session_revocation.SessionEpochMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -134,10 +137,20 @@ DATABASES = {
     }
 }
 
-_cache_url = env_str("PASSGATE_CACHE_URL", "")
+# Rate-limit counters live in this cache: per-process memory would multiply every limit by
+# the number of processes, so production (debug off) must name a shared cache, or say
+# "memory:" outright for a single process.
+_cache_url = env_str("PASSGATE_CACHE_URL", "memory:" if DEBUG else "")
+if not _cache_url:
+    raise ImproperlyConfigured(
+        "PASSGATE_CACHE_URL is required unless PASSGATE_DEBUG=1: set a Redis URL shared by all "
+        "processes (or 'memory:' for a single process), else rate limits count per process."
+    )
 _cache_timeout = env_int("PASSGATE_CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50, maximum=60000)
 _cache_backend: dict[str, object] = (
-    {
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if _cache_url == "memory:"
+    else {
         # Falls back to the database and per-process counters while Redis is down.
         "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": _cache_url,
@@ -146,8 +159,6 @@ _cache_backend: dict[str, object] = (
             "socket_timeout": _cache_timeout / 1000,
         },
     }
-    if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 )
 CACHES = {
     # Keys are prefixed with the current schema so one org never reads another's entries.

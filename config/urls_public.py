@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from config.admin_login import admin_login
+from config.csp import with_api_docs_policy
 from config.metrics import metrics_view
 from tenants.health import healthz, readyz
 
@@ -12,7 +14,13 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("api/schema", SpectacularAPIView.as_view(urlconf="config.urls_org"), name="schema"),
-    path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/docs",
+        with_api_docs_policy(SpectacularRedocView.as_view(url_name="schema")),
+        name="docs",
+    ),
+    # Before the admin's own routes, so that its sign-in is throttled.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("portal.signup_urls")),
 ]

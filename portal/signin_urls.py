@@ -14,6 +14,8 @@ urlpatterns = [
     path("logout", sign_out, name="logout"),
     path("recover", recovery.request_link, name="recover"),
     path("recover/<str:token>", recovery.redeem, name="recover-redeem"),
+    # An admin's passkey-registration link: redeemed alike, worded as the invitation it is.
+    path("invitation/<str:token>", recovery.redeem_invitation, name="invitation-redeem"),
     path("welcome/done", first_steps_done, name="first-steps-done"),
     path("welcome/<str:token>", welcome, name="welcome"),
     path("account/passkeys/revoke-others", recovery.revoke_others, name="revoke-others"),

@@ -6,14 +6,22 @@ from django.urls import URLPattern, path, re_path
 
 from portal.views.api_keys import api_key_new, api_key_revoke_page, api_keys
 from portal.views.audit import audit
+from portal.views.user_passkeys import OPS, user_passkey_action
 from portal.views.users import ACTIONS, user_action, user_detail, users
 
 # External ids are the integrator's own strings and may hold "/": the detail route takes the
 # rest of the path, and an action is only one of the known names at its very end.
 _ACTION_NAMES = "|".join(re.escape(name) for name in ACTIONS)
 
+_PASSKEY_OPS = "|".join(re.escape(name) for name in OPS)
+
 urlpatterns: list[URLPattern] = [
     path("users", users, name="portal-users"),
+    re_path(
+        rf"^users/(?P<external_id>.+)/passkeys/(?P<passkey_id>[0-9]{{1,18}})/(?P<op>{_PASSKEY_OPS})$",
+        user_passkey_action,
+        name="portal-user-passkey",
+    ),
     re_path(
         rf"^users/(?P<external_id>.+)/(?P<action>{_ACTION_NAMES})$",
         user_action,

@@ -8,9 +8,13 @@ from django.core.checks import CheckMessage, Error, register
 from tenants.hosts import is_valid_hostname
 
 # The operations middleware answers probes and /metrics itself, reading only shared tables
-# after choosing the public schema; everything else it passes on to routing.
+# after choosing the public schema; the CSP and request-id middleware touch no database.
 SCHEMA_FREE_MIDDLEWARE = frozenset(
-    {"config.request_id.RequestIdMiddleware", "config.ops_middleware.OperationsMiddleware"}
+    {
+        "config.csp.ContentSecurityPolicyMiddleware",
+        "config.request_id.RequestIdMiddleware",
+        "config.ops_middleware.OperationsMiddleware",
+    }
 )
 
 

@@ -9,6 +9,8 @@ os.environ.setdefault("PASSGATE_DB_POOL_MAX", "0")
 # longer than a request should; the fault tests run the production limits in real servers.
 os.environ.setdefault("PASSGATE_DB_LOCK_TIMEOUT_MS", "120000")
 os.environ.setdefault("PASSGATE_DB_STATEMENT_TIMEOUT_MS", "0")
+# One test process at a time uses these counters; production must name a shared cache.
+os.environ.setdefault("PASSGATE_CACHE_URL", "memory:")
 
 from config.settings import *  # noqa: E402, F403
 

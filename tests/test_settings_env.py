@@ -86,8 +86,16 @@ def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
     assert "PASSGATE_SECRET_KEY" in result.stderr
 
 
-def test_production_defaults_are_secure() -> None:
+def test_production_settings_refuse_to_count_rate_limits_per_process() -> None:
     result = _settings_in_subprocess(PASSGATE_SECRET_KEY="k" * 40)
+    assert result.returncode != 0
+    assert "PASSGATE_CACHE_URL is required" in result.stderr
+
+
+def test_production_defaults_are_secure() -> None:
+    result = _settings_in_subprocess(
+        PASSGATE_SECRET_KEY="k" * 40, PASSGATE_CACHE_URL="redis://127.0.0.1:6379/0"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "31536000"]
 

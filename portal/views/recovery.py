@@ -48,20 +48,33 @@ def request_link(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def redeem(request: HttpRequest, token: str) -> HttpResponse:
+    return _redeem(request, token, invitation=False)
+
+
+@require_http_methods(["GET", "POST"])
+def redeem_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    return _redeem(request, token, invitation=True)
+
+
+def _redeem(request: HttpRequest, token: str, *, invitation: bool) -> HttpResponse:
+    page = {"token": token, "invitation": invitation, "org_name": org_of(request).name}
     # GET only shows a button: mail scanners that follow links must not use the link up.
     if request.method == "GET":
-        return render(request, "auth/recover_confirm.html", {"token": token})
+        return render(request, "auth/recover_confirm.html", page)
     try:
         user = recovery_link_redeem(actor=actor_of(request), token=token)
     except AuthError as exc:
         return render(
-            request, "auth/recover_confirm.html", {"token": token, "error": exc.detail}, status=400
+            request, "auth/recover_confirm.html", {**page, "error": exc.detail}, status=400
         )
     start_session(request, user)
-    request.session[RECOVERED_AT] = time.time()
-    messages.success(
-        request, "You are signed in. Add a new passkey now; you can then remove the others."
-    )
+    if invitation:
+        messages.success(request, "You are signed in. Add your passkey now.")
+    else:
+        request.session[RECOVERED_AT] = time.time()
+        messages.success(
+            request, "You are signed in. Add a new passkey now; you can then remove the others."
+        )
     return HttpResponseRedirect("/account/security")
 
 
@@ -78,7 +91,10 @@ def revoke_others(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/account/security")
     keep = Passkey.objects.filter(user=user, created_at__gt=_as_datetime(float(since)))
     removed = revoke_other_passkeys(
-        actor=actor_of(request), user=user, keep_ids=keep.values_list("pk", flat=True)
+        actor=actor_of(request),
+        user=user,
+        keep_ids=keep.values_list("pk", flat=True),
+        keep_session=request.session,
     )
     request.session.pop(RECOVERED_AT, None)
     messages.success(request, f"Removed {removed} older passkey(s).")

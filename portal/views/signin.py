@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from auth_methods.errors import AuthError
 from auth_methods.models import User
-from auth_methods.passwords import password_check, second_factor_needed
+from auth_methods.passwords import REAUTHENTICATE, password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
 from portal.views.ceremony_options import page_authentication_options
@@ -67,6 +67,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
                 actor=actor_of(request),
                 email=request.user.email,
                 password=form.cleaned_data["password"],
+                action=REAUTHENTICATE,
             )
         except AuthError as exc:
             add_auth_error(form, exc)

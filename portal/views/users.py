@@ -59,7 +59,8 @@ ACTIONS: dict[str, UserAction] = {
     ),
     "wipe-second-factor": UserAction(
         "Wipe the second factor",
-        "The user's authenticator app is deleted; they set up a new one at their next sign-in.",
+        "The user's authenticator app and all their recovery codes are deleted, so neither "
+        "works any more; they set up a new app at their next sign-in.",
         "Wipe second factor",
         "Second factor wiped.",
         lambda actor, user: second_factor_wipe(actor=actor, user=user),
@@ -115,6 +116,8 @@ class UserRow:
     authenticators: list[str]
     totp: bool
     recovery_codes_left: int
+    # No password and no working passkey: only an emailed link (or an admin) lets them in.
+    no_way_in: bool
 
 
 def _users_matching(q: str) -> QuerySet[User]:
@@ -130,8 +133,13 @@ def _rows(users: list[User]) -> list[UserRow]:
     """Factors at a glance for one page of users, in two queries whatever the page size."""
     ids = [u.pk for u in users]
     aaguids: dict[int, list[str]] = defaultdict(list)
-    for user_id, aaguid in Passkey.objects.filter(user_id__in=ids).values_list("user_id", "aaguid"):
+    working: set[int] = set()
+    for user_id, aaguid, flagged in Passkey.objects.filter(user_id__in=ids).values_list(
+        "user_id", "aaguid", "flagged"
+    ):
         aaguids[user_id].append(aaguid)
+        if not flagged:
+            working.add(user_id)
     totp = set(
         TotpDevice.objects.filter(user_id__in=ids, confirmed_at__isnull=False).values_list(
             "user_id", flat=True
@@ -152,6 +160,7 @@ def _rows(users: list[User]) -> list[UserRow]:
             ),
             totp=u.pk in totp,
             recovery_codes_left=codes_left.get(u.pk, 0),
+            no_way_in=not u.has_usable_password() and u.pk not in working,
         )
         for u in users
     ]

@@ -150,8 +150,17 @@ def page(chromium: Any, request: Any) -> Iterator[Any]:
         },
     )
     page.set_default_timeout(10000)
+    # Chromium reports every script or style the Content-Security-Policy refused here.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -411,7 +411,7 @@ def test_a_registration_link_is_emailed_audited_and_signs_the_user_in_once(
     assert "Passkey-registration link emailed." in response.content.decode()
     (mail,) = mailoutbox
     assert mail.to == ["target@acme.test"] and "within 24 hours" in mail.body
-    link = re.search(r"http://acme\.localhost/recover/(\S+)", mail.body)
+    link = re.search(r"http://acme\.localhost/invitation/(\S+)", mail.body)
     assert link is not None
     (event,) = events(acme, "registration_link.send")
     assert event.actor == admin and event.subject == target
@@ -420,10 +420,17 @@ def test_a_registration_link_is_emailed_audited_and_signs_the_user_in_once(
     lasts = row.expires_at - timezone.now()
     assert timedelta(hours=23, minutes=59) < lasts <= timedelta(hours=24)
     client = Client(HTTP_HOST="acme.localhost")
-    redeemed = client.post(f"/recover/{link.group(1)}")
+    invitation = client.get(f"/invitation/{link.group(1)}").content.decode()
+    assert "<h1>Set up your passkey</h1>" in invitation and "invited you" in invitation
+    assert "Recover your account" not in invitation
+    redeemed = client.post(f"/invitation/{link.group(1)}")
     assert redeemed.status_code == 302 and redeemed["Location"] == "/account/security"
-    assert "target@acme.test" in client.get("/account/security").content.decode()
-    assert Client(HTTP_HOST="acme.localhost").post(f"/recover/{link.group(1)}").status_code == 400
+    security = client.get("/account/security").content.decode()
+    assert "target@acme.test" in security and "Add your passkey now." in security
+    assert "You signed in with a recovery link" not in security
+    assert (
+        Client(HTTP_HOST="acme.localhost").post(f"/invitation/{link.group(1)}").status_code == 400
+    )
 
 
 @pytest.mark.parametrize(
@@ -449,3 +456,10 @@ def test_a_registration_link_is_refused_when_it_cannot_reach_the_user(
     with with_org(acme):
         assert not RecoveryLink.objects.exists() and not OutboxMessage.objects.exists()
         assert not AuditEvent.objects.filter(action="registration_link.send").exists()
+
+
+def test_the_wipe_confirmation_says_the_recovery_codes_go_too(
+    acme: Organisation, admin_client: Client, target: User
+) -> None:
+    page = admin_client.get(f"{BASE}/users/target-1/wipe-second-factor").content.decode()
+    assert "authenticator app and all their recovery codes are deleted" in page
