@@ -64,6 +64,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "auth_methods",
     "api",
+    "oidc",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 

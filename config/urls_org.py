@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from api.openid_configuration import OpenIdConfigurationApi
 from portal.views.account import home
 from tenants.health import healthz, readyz
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("", include("api.urls")),
+    path(".well-known/openid-configuration", OpenIdConfigurationApi.as_view()),
+    path("", include("oidc.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),
     path("account/", include("portal.account_urls")),

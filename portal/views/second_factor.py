@@ -15,6 +15,7 @@ from auth_methods.factors import usable_factors
 from auth_methods.models import User
 from auth_methods.passwords import factors_under_policy
 from auth_methods.sessions import pending_user, start_session
+from auth_methods.sign_in_facts import record_sign_in
 from portal.forms import add_auth_error
 from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
@@ -85,6 +86,7 @@ def _code_step(
             )
         else:
             start_session(request, user)
+            record_sign_in(request, amr=["pwd", "otp", "mfa"])  # a recovery code is one-time too
             return HttpResponseRedirect(safe_next(request))
     return render(
         request,

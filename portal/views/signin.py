@@ -11,6 +11,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passwords import password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
+from auth_methods.sign_in_facts import record_sign_in
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
 from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
@@ -35,6 +36,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 set_pending(request, user)
                 return HttpResponseRedirect(f"/login/second-factor?next={safe_next(request)}")
             start_session(request, user)
+            record_sign_in(request, amr=["pwd"])
             if user.passkey_enrolment_required:  # onboarding: an admin asked for a passkey
                 return HttpResponseRedirect("/account/security?enrol=1")
             return HttpResponseRedirect(safe_next(request))
