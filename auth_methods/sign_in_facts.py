@@ -24,7 +24,8 @@ SIGN_IN_FACTS = "passgate_sign_in_facts"
 class SignInFacts:
     amr: tuple[str, ...]
     phishing_resistant: bool  # a passkey with user verification
-    at: int  # Unix time of the sign-in
+    at: int  # Unix time of the sign-in (``auth_time``)
+    at_ms: int  # the same, precise enough to order it against a request made that second
 
 
 def passkey_amr(*, backup_eligible: bool, user_verified: bool, after_password: bool) -> list[str]:
@@ -39,10 +40,12 @@ def record_sign_in(
     request: HttpRequest, *, amr: Sequence[str], phishing_resistant: bool = False
 ) -> None:
     """Call right after ``sessions.start_session`` at each sign-in completion point."""
+    now_ms = time.time_ns() // 1_000_000
     request.session[SIGN_IN_FACTS] = {
         "amr": list(amr),
         "phr": phishing_resistant,
-        "at": int(time.time()),
+        "at": now_ms // 1000,
+        "at_ms": now_ms,
     }
 
 
@@ -54,4 +57,5 @@ def sign_in_facts(request: HttpRequest) -> SignInFacts | None:
         amr=tuple(str(v) for v in raw.get("amr", [])),
         phishing_resistant=bool(raw.get("phr")),
         at=int(raw.get("at", 0)),
+        at_ms=int(raw.get("at_ms", 0)),
     )

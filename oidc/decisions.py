@@ -27,8 +27,8 @@ class AuthParams:
     prompts: frozenset[str]
     max_age: int | None
     wants_phishing_resistant: bool
-    # When this request first sent the browser to sign in (our own marker in the URL): a
-    # sign-in at or after it is the fresh one that prompt=login / max_age asked for.
+    # When this request first sent the browser to sign in, in ms (our own marker in the URL):
+    # a sign-in at or after it is the fresh one that prompt=login / max_age asked for.
     sign_in_started: int | None
 
 
@@ -52,7 +52,7 @@ def parse_params(data: dict[str, str], *, started: str | None) -> AuthParams | s
         max_age=max_age,
         wants_phishing_resistant=ACR_PHISHING_RESISTANT in (data.get("acr_values") or "").split(),
         sign_in_started=int(started)
-        if started and started.isdigit() and len(started) < 12
+        if started and started.isdigit() and len(started) < 15
         else None,
     )
 
@@ -69,7 +69,7 @@ def decide(
     silent = "none" in params.prompts
     if not signed_in or facts is None:
         return _interact(silent, Action.LOGIN)
-    fresh = params.sign_in_started is not None and params.sign_in_started <= facts.at <= now
+    fresh = params.sign_in_started is not None and params.sign_in_started <= facts.at_ms
     stale = params.max_age is not None and now - facts.at > params.max_age
     if ("login" in params.prompts or stale) and not fresh:
         return _interact(silent, Action.LOGIN)

@@ -35,7 +35,7 @@ from auth_methods.models import User
 from auth_methods.sign_in_facts import SignInFacts
 from auth_methods.tokens import current_signing_key, jwks
 from oidc import tokens_store
-from oidc.claims import ACR_BASIC, ACR_PHISHING_RESISTANT, user_claims
+from oidc.claims import ACR_BASIC, ACR_PHISHING_RESISTANT, SCOPES, user_claims
 from oidc.models import AuthorizationCode, Client, Token, digest
 
 CODE_SECONDS = 60  # a code is exchanged at once by a working client
@@ -56,6 +56,7 @@ class OrgServer(AuthorizationServer):  # type: ignore[misc]
         self.provider = provider
         self.sign_in: SignInFacts | None = None  # set by the authorize view before a code
         super().__init__(Client, Token)
+        self.scopes_supported = list(SCOPES)  # anything else is invalid_scope
 
     def query_client(self, client_id: str) -> Client | None:
         if not isinstance(client_id, str) or len(client_id) > 64:

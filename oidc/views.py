@@ -56,7 +56,7 @@ def _redirect_error(
 
 def _back_here(request: HttpRequest) -> str:
     query = request.GET.copy()
-    query[STARTED] = str(int(time.time()))
+    query[STARTED] = str(time.time_ns() // 1_000_000)
     return f"{request.path}?{query.urlencode()}"
 
 
