@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,7 +44,7 @@ def choose(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request)
     if len(kinds) == 1:
         return HttpResponseRedirect(
-            f"/login/second-factor/{kinds[0].replace('_', '-')}?next={next_path}"
+            f"/login/second-factor/{kinds[0].replace('_', '-')}?next={quote(next_path)}"
         )
     return render(
         request,

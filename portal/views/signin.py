@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -34,7 +36,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             if second_factor_needed(policy, user):
                 set_pending(request, user)
-                return HttpResponseRedirect(f"/login/second-factor?next={safe_next(request)}")
+                # Quoted: a next with its own query (an OIDC authorization request) stays whole.
+                return HttpResponseRedirect(
+                    f"/login/second-factor?next={quote(safe_next(request))}"
+                )
             start_session(request, user)
             record_sign_in(request, amr=["pwd"])
             if user.passkey_enrolment_required:  # onboarding: an admin asked for a passkey
