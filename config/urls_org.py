@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from api.oidc_clients import OidcClientDetailApi, OidcClientListApi, OidcClientSecretApi
 from api.openid_configuration import OpenIdConfigurationApi
 from portal.views.account import home
 from tenants.health import healthz, readyz
@@ -11,6 +12,9 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("", include("api.urls")),
     path(".well-known/openid-configuration", OpenIdConfigurationApi.as_view()),
+    path("api/v1/oidc-clients", OidcClientListApi.as_view()),
+    path("api/v1/oidc-clients/<str:client_id>", OidcClientDetailApi.as_view()),
+    path("api/v1/oidc-clients/<str:client_id>/secret", OidcClientSecretApi.as_view()),
     path("", include("oidc.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),

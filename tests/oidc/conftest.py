@@ -146,3 +146,24 @@ def passkey_sign_in(
         "/webauthn/authenticate", {"credential": credential}, content_type="application/json"
     )
     assert done.status_code == 200, done.content
+
+
+@pytest.fixture
+def api(acme: Organisation) -> Any:
+    from tests.api.conftest import make_api
+
+    return make_api(acme, ["admin"])
+
+
+@pytest.fixture
+def plain_api(acme: Organisation) -> Any:
+    from tests.api.conftest import make_api
+
+    return make_api(acme, [])
+
+
+@pytest.fixture
+def globex_api(globex: Organisation) -> Any:
+    from tests.api.conftest import make_api
+
+    return make_api(globex, ["admin"])
