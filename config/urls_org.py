@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("oidc.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),
+    path("orgs/<slug:slug>/portal/", include("oidc.portal_urls")),
     path("account/", include("portal.account_urls")),
     path("", home, name="home"),
 ]
