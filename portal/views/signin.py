@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from auth_methods.errors import AuthError
+from auth_methods.login_hint import hinted_passkey_owner, login_hint_of
 from auth_methods.models import User
 from auth_methods.passwords import password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
@@ -21,7 +22,8 @@ from portal.views.context import actor_of, policy_of, safe_next
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request.POST or None)
+    hint = login_hint_of(request.GET.get("login_hint"))
+    form = SignInForm(request.POST or None, initial={"email": hint})
     policy = policy_of(request)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +56,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "passkeys_on": policy.passkey_login_enabled,
             # For browser autofill, which starts as the page loads.
             "passkey_options": (
-                page_authentication_options(request) if policy.passkey_login_enabled else None
+                page_authentication_options(request, external_id=hinted_passkey_owner(hint))
+                if policy.passkey_login_enabled
+                else None
             ),
         },
         status=400 if form.errors else 200,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 
-from auth_methods.models import User
+from auth_methods.encoding import b64url_encode
+from auth_methods.models import Passkey, User
 from oidc.models import AuthorizationCode
 from oidc.models import Client as OidcClient
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.oidc.conftest import REDIRECT, App, passkey_sign_in, query_of, register_client
-from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +182,24 @@ def test_a_third_party_client_asks_for_consent_once(acme: Organisation, alice: U
 def test_the_step_page_only_returns_to_the_authorization_endpoint(acme: Organisation) -> None:
     page = Client(HTTP_HOST="acme.localhost").get("/oidc/passkey", {"next": "https://evil.example"})
     assert page.status_code == 200 and b"evil.example" not in page.content
+
+
+def test_login_hint_prefills_the_login_page_and_narrows_its_passkeys(
+    app: App, alice: User, acme: Organisation
+) -> None:
+    other = make_user(acme, "bob@acme.test")
+    passkey_sign_in(acme, Client(HTTP_HOST="acme.localhost"), alice)
+    passkey_sign_in(acme, Client(HTTP_HOST="acme.localhost"), other)
+    first = app.authorize(login_hint="alice@acme.test")
+    assert (
+        first["Location"].startswith("/login?")
+        and "login_hint=alice%40acme.test" in first["Location"]
+    )
+    page = app.browser.get(first["Location"]).content.decode()
+    assert 'value="alice@acme.test"' in page
+    options = json.loads(re.search(r'id="passkey-options"[^>]*>(.*?)</script>', page)[1])  # type: ignore[index]
+    with with_org(acme):
+        alices = {b64url_encode(bytes(p.credential_id)) for p in Passkey.objects.filter(user=alice)}
+    assert {c["id"] for c in options["publicKey"]["allowCredentials"]} == alices
+    unknown = app.browser.get("/login?login_hint=nobody@acme.test").content.decode()
+    assert '"allowCredentials"' not in unknown or '"allowCredentials": []' in unknown
