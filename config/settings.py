@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_methods.sweep_outbox",
         "schedule": 60.0,
     },
+    "purge-expired-oidc": {
+        "task": "oidc.purge_expired",
+        "schedule": 3600.0,
+    },
 }
 
 # Security emails leave through the transactional outbox and a Celery task.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -17,6 +18,11 @@ from django.utils import timezone
 from auth_methods.audit import SYSTEM, audit_record
 from auth_methods.models import User
 from oidc.models import AuthorizationCode, Client, Token, digest
+
+# A refresh token lives 30 days; spent codes and dead tokens are kept a day past their end so
+# that a late replay is still recognised (and still revokes), then purged.
+REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+KEEP_SPENT = timedelta(days=1)
 
 
 def new_secret() -> str:
@@ -103,4 +109,15 @@ def refresh_claim(*, refresh_token: str, client: Client) -> Token | None:
     if not claimed:
         _replayed("refresh_token", client=client, user_id=found.user_id, family=found.family)
         return None
+    if found.issued_at + REFRESH_TOKEN_SECONDS < time.time():
+        return None
     return found
+
+
+def oidc_purge_expired() -> int:
+    """Delete codes and tokens that can no longer be used nor usefully replayed."""
+    now = timezone.now()
+    codes, _ = AuthorizationCode.objects.filter(expires_at__lt=now - KEEP_SPENT).delete()
+    cutoff = int(time.time() - REFRESH_TOKEN_SECONDS - KEEP_SPENT.total_seconds())
+    tokens, _ = Token.objects.filter(issued_at__lt=cutoff).delete()
+    return codes + tokens

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+from types import SimpleNamespace
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
 from auth_methods.models import AuditEvent, User
 from oidc.models import AuthorizationCode, Token
+from oidc.tokens_store import REFRESH_TOKEN_SECONDS, oidc_purge_expired
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.oidc.conftest import App, register_client
@@ -197,7 +200,9 @@ def test_a_disabled_users_code_yields_nothing(signed_in_app: App, alice: User) -
     assert tokens_in(app.org) == 0
 
 
-def test_the_token_endpoint_is_throttled(app: App) -> None:
+def test_the_token_endpoint_is_throttled(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One fixed window for the whole test: a window boundary mid-loop would reset the count.
+    monkeypatch.setattr("auth_methods.ratelimit.time", SimpleNamespace(time=lambda: 6000.0))
     host = Client(HTTP_HOST="acme.localhost")
     statuses = [
         host.post("/oidc/token", {"grant_type": "authorization_code"}).status_code
@@ -212,3 +217,24 @@ def test_userinfo_needs_a_bearer_token(app: App) -> None:
         "/oidc/userinfo", HTTP_AUTHORIZATION="Bearer nope"
     )
     assert wrong.status_code == 401
+
+
+def test_an_old_refresh_token_is_refused(signed_in_app: App) -> None:
+    app = signed_in_app
+    body = app.exchange(app.code()).json()
+    with with_org(app.org):
+        Token.objects.update(issued_at=F("issued_at") - REFRESH_TOKEN_SECONDS - 1)
+    refused(
+        app.token(grant_type="refresh_token", refresh_token=body["refresh_token"]), "invalid_grant"
+    )
+
+
+def test_the_purge_keeps_what_can_still_be_replayed(signed_in_app: App) -> None:
+    app = signed_in_app
+    app.exchange(app.code())
+    with with_org(app.org):
+        assert oidc_purge_expired() == 0
+        AuthorizationCode.objects.update(expires_at=timezone.now() - timedelta(days=2))
+        Token.objects.update(issued_at=F("issued_at") - REFRESH_TOKEN_SECONDS - 2 * 86400)
+        assert oidc_purge_expired() == 2
+        assert not Token.objects.exists() and not AuthorizationCode.objects.exists()
