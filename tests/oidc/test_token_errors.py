@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
