@@ -31,6 +31,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from joserfc.jwk import ECKey, RSAKey
 
+from auth_methods.audit import Actor, audit_record
 from auth_methods.models import User
 from auth_methods.sign_in_facts import SignInFacts
 from auth_methods.tokens import current_signing_key, jwks
@@ -65,13 +66,30 @@ class OrgServer(AuthorizationServer):  # type: ignore[misc]
         return client
 
     def save_token(self, token: dict[str, Any], request: Any) -> Token:
-        return tokens_store.token_save(
+        saved = tokens_store.token_save(
             token=token,
             client=request.client,
             user=request.user,
             source=getattr(request, "authorization_code", None)
             or getattr(request, "refresh_token", None),
         )
+        meta = request._request.META
+        audit_record(
+            actor=Actor(
+                label=f"oidc_client:{request.client.client_id}",
+                ip=meta.get("REMOTE_ADDR") or None,
+                user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:500],
+            ),
+            action="oidc.token_issue",
+            subject=request.user,
+            data={
+                "client_id": request.client.client_id,
+                "grant_type": request.payload.grant_type,
+                "scope": saved.scope,
+                "refresh_token": bool(saved.refresh_digest),
+            },
+        )
+        return saved
 
     def create_oauth2_request(self, request: Any) -> Any:
         return _OrgRequest(request)

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from django.test import Client
 
-from auth_methods.models import User
+from auth_methods.models import AuditEvent, User
 from oidc.models import AuthorizationCode, Token
 from tenants.context import with_org
 from tenants.models import Organisation
@@ -59,6 +59,10 @@ def test_a_password_sign_in_yields_tokens_with_truthful_claims(app: App, alice: 
     assert claims["amr"] == ["pwd"] and claims["acr"] == "basic"
     assert claims["email"] == "alice@acme.test" and claims["email_verified"] is False
     assert claims["name"] == "Alice A." and isinstance(claims["auth_time"], int)
+    with with_org(app.org):
+        event = AuditEvent.objects.get(action="oidc.token_issue")
+        assert event.subject == alice and event.data["client_id"] == app.client_id
+        assert body["access_token"] not in str(event.data)
     info = app.browser.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert info.status_code == 200
     assert info.json() == {
