@@ -166,3 +166,39 @@ def test_discovery_names_this_org_as_issuer(app: App) -> None:
     assert meta["authorization_response_iss_parameter_supported"] is True
     globex = Client(HTTP_HOST="globex.localhost").get("/.well-known/openid-configuration")
     assert globex.json()["issuer"] == "http://globex.localhost"
+
+
+def test_logout_without_a_hint_asks_first_and_never_redirects_elsewhere(
+    app: App, alice: User
+) -> None:
+    app.sign_in_with_password(alice)
+    asked = app.browser.get("/oidc/logout", {"post_logout_redirect_uri": REDIRECT + "/bye"})
+    assert asked.status_code == 200 and b"logout-confirm" in asked.content
+    assert "_auth_user_id" in app.browser.session  # nothing happened on a GET
+    id_token = app.exchange(app.code()).json()["id_token"]
+    done = app.browser.get(
+        "/oidc/logout",
+        {"id_token_hint": id_token, "post_logout_redirect_uri": "https://evil.example/"},
+    )
+    assert done.status_code == 200 and not done.has_header("Location")
+    assert "_auth_user_id" not in app.browser.session
+
+
+def test_a_forged_id_token_hint_is_refused(app: App) -> None:
+    response = app.browser.get("/oidc/logout", {"id_token_hint": "e30.e30.sig"})
+    assert response.status_code == 400 and not response.has_header("Location")
+
+
+def test_disabling_a_client_ends_its_tokens(app: App, alice: User, api: Any) -> None:
+    app.sign_in_with_password(alice)
+    body = app.exchange(app.code()).json()
+    assert (
+        api.client.patch(
+            f"/api/v1/oidc-clients/{app.client_id}", {"active": False}, format="json"
+        ).status_code
+        == 200
+    )
+    info = app.browser.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+    assert info.status_code == 401
+    refresh = app.token(grant_type="refresh_token", refresh_token=body["refresh_token"])
+    assert refresh.status_code in (400, 401) and refresh.json()["error"] == "invalid_client"
