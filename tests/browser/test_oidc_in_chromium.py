@@ -234,3 +234,31 @@ def test_an_app_signs_a_person_in_with_password_and_second_factor(
     claims = token["claims"]
     assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phr"
     refresh_userinfo_and_log_out(rp, page, token, person["email"])
+
+
+@pytest.mark.no_autofill
+def test_an_app_that_demands_phishing_resistance_gets_a_passkey_step(
+    live: dict[str, Any], page: Any, person: dict[str, str], rp: RelyingParty
+) -> None:
+    base = live["url"]
+    sign_in_with_password(page, base, person)
+    add_passkey(page, "Laptop")
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
+    url, state = rp.create_authorization_url(
+        rp.server_metadata["authorization_endpoint"],
+        code_verifier=verifier,
+        nonce=nonce,
+        acr_values="phr",
+    )
+    page.goto(url)  # signed in with a password only: not enough for this app
+    page.wait_for_url(f"{base}/oidc/passkey?**")
+    page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url(f"{rp.app}/callback?**")
+    token = rp.fetch_token(
+        rp.server_metadata["token_endpoint"],
+        authorization_response=page.url,
+        code_verifier=verifier,
+        state=state,
+    )
+    claims = rp.parse_id_token(token, nonce=nonce)
+    assert claims["acr"] == "phr" and claims["amr"] == ["hwk", "user", "mfa"]
