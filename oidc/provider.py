@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from auth_methods.settings_service import policy_for
-from oidc.server import OrgServer, Provider, build_server
+from oidc.extensions import Provider
+from oidc.server import OrgServer, build_server
 from tenants.models import Organisation
 
 
