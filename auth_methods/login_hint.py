@@ -14,7 +14,9 @@ MAX_HINT = 254
 
 
 def login_hint_of(raw: object) -> str:
-    return raw.strip()[:MAX_HINT] if isinstance(raw, str) else ""
+    if not isinstance(raw, str) or "\x00" in raw:  # PostgreSQL text holds no NUL
+        return ""
+    return raw.strip()[:MAX_HINT]
 
 
 def hinted_passkey_owner(hint: str) -> str | None:

@@ -23,6 +23,7 @@ from auth_methods.sign_in_facts import sign_in_facts
 from oidc import consent
 from oidc.claims import user_claims
 from oidc.decisions import Action, decide, parse_params
+from oidc.inputs import plain_parameters
 from oidc.models import Token, digest
 from oidc.passkey_step import passkey_step_options
 from oidc.provider import issuer_of, org_of, server_for
@@ -61,6 +62,7 @@ def _back_here(request: HttpRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@plain_parameters(page=True)
 def authorize(request: HttpRequest) -> HttpResponse:
     server = server_for(request)
     user = _signed_in(request)
@@ -124,6 +126,7 @@ def _consent_step(request: HttpRequest, grant: Any, user: User) -> HttpResponse 
 
 @csrf_exempt
 @require_POST
+@plain_parameters(page=False)
 def token(request: HttpRequest) -> HttpResponse:
     limit, window = TOKEN_PER_IP
     if counter_incr(f"rl:oidc-token:ip:{request.META.get('REMOTE_ADDR')}", window) > limit:
@@ -148,6 +151,7 @@ class _AccessTokens(BearerTokenValidator):  # type: ignore[misc]
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@plain_parameters(page=False)
 def userinfo(request: HttpRequest) -> HttpResponse:
     protector = ResourceProtector()
     protector.register_token_validator(_AccessTokens())
@@ -163,12 +167,14 @@ def userinfo(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@plain_parameters(page=False)
 def revoke(request: HttpRequest) -> HttpResponse:
     answer: HttpResponse = server_for(request).create_endpoint_response("revocation", request)
     return answer
 
 
 @require_http_methods(["GET", "POST"])
+@plain_parameters(page=True)
 def logout(request: HttpRequest) -> HttpResponse:
     """RP-initiated logout; without an ``id_token_hint`` the person confirms first."""
     server = server_for(request)
@@ -183,6 +189,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@plain_parameters(page=True)
 def passkey(request: HttpRequest) -> HttpResponse:
     """The phishing-resistant step an app asked for: a passkey, verifying the user."""
     next_path = request.GET.get("next", "")
