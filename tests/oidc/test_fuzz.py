@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import pytest
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 ODD = ["\x00", "a" * 5000, "\ud800", "%", "[]", "-1", "1e99", " ", "\u202e"]
 
 
-def raw_form(form: dict[str, str | None]) -> str:
+def raw_form(form: Mapping[str, str | None]) -> str:
     """Encoded as a client would send it, lone surrogates too (Django's test client refuses)."""
     return urlencode(form, encoding="utf-8", errors="surrogatepass")
 
