@@ -5,6 +5,7 @@ Every change is audited; a secret is returned once and stored only as a digest.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ MAX_URIS = 20
 MAX_URI_LENGTH = 2000
 DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access"]
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]"}
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def _revoke_all(client: Client) -> None:
 
 
 def client_get(client_id: str) -> Client | None:
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        return None
+    if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+        return None  # not one we issued (and no NUL or oddity reaches the database)
     found: Client | None = Client.objects.filter(client_id=client_id).first()
     return found
