@@ -49,9 +49,10 @@ class OidcClientWithSecret(serializers.Serializer[Any]):
 
 
 def _uri_list(*, required: bool = False) -> serializers.ListField:
+    # URIs are printable ASCII; with these bounds a body always fits the 64 KiB body limit.
     return serializers.ListField(
-        child=StrictCharField(max_length=2000),
-        max_length=20,
+        child=serializers.RegexField(r"^[!-~]+$", max_length=1000),
+        max_length=10,
         min_length=1 if required else 0,
         required=required,
     )

@@ -20,8 +20,8 @@ from auth_methods.tokens import ensure_signing_key
 from oidc.claims import SCOPES
 from oidc.models import Client, Token, digest
 
-MAX_URIS = 20
-MAX_URI_LENGTH = 2000
+MAX_URIS = 10
+MAX_URI_LENGTH = 1000
 DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access"]
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]"}
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
