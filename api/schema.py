@@ -151,6 +151,32 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "The org's OpenID Provider metadata",
         "OpenID Connect Discovery 1.0: the org's issuer, endpoints and what they support.",
     ),
+    ("get", "/api/v1/oidc-clients"): (
+        "oidc_clients_list",
+        "List the org's OIDC clients",
+        "Admin only: every app registered to sign its users in with this org; never a secret.",
+    ),
+    ("post", "/api/v1/oidc-clients"): (
+        "oidc_clients_create",
+        "Register an OIDC client",
+        "Admin only: exact redirect URIs; a confidential client's secret is in this response"
+        " only (stored as a digest). Audited.",
+    ),
+    ("get", "/api/v1/oidc-clients/{client_id}"): (
+        "oidc_clients_retrieve",
+        "Read an OIDC client",
+        "Admin only.",
+    ),
+    ("patch", "/api/v1/oidc-clients/{client_id}"): (
+        "oidc_clients_update",
+        "Change an OIDC client",
+        "Admin only: all or nothing; disabling a client ends every token it holds. Audited.",
+    ),
+    ("post", "/api/v1/oidc-clients/{client_id}/secret"): (
+        "oidc_clients_rotate_secret",
+        "Rotate an OIDC client's secret",
+        "Admin only: the new secret is in this response only; the old one stops at once.",
+    ),
     ("get", "/healthz"): (
         "healthz",
         "Liveness",
@@ -183,6 +209,7 @@ _PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     # As routing accepts them (api/urls.py): anything else is a 404 before any lookup.
     "external_id": {"type": "string", "pattern": "^[^/\\u0000]{1,200}$"},
     "credential_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,1364}$"},
+    "client_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
 }
 
 

@@ -32,6 +32,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import services
 from auth_methods.sessions import pending_user, start_session
+from auth_methods.sign_in_facts import passkey_amr, record_sign_in
 from auth_methods.users import user_for_integrator
 
 
@@ -162,6 +163,15 @@ class AuthenticateApi(APIView):
         )
         if browser is not None:
             start_session(request._request, sign_in.user)
+            record_sign_in(
+                request._request,
+                amr=passkey_amr(
+                    backup_eligible=sign_in.passkey.backup_eligible,
+                    user_verified=sign_in.user_verified,
+                    after_password=browser.pending_user_id is not None,
+                ),
+                phishing_resistant=sign_in.user_verified,
+            )
         return Response(
             {
                 "user": WebAuthnUserSerializer(sign_in.user).data,

@@ -1,4 +1,5 @@
-"""Sign-in tokens: ES256 JWTs signed with the organisation's key, published as JWKS."""
+"""Sign-in tokens: JWTs signed with the organisation's keys (ES256, and RS256 for OpenID
+Connect clients that need it), published as JWKS, rotated without breaking tokens in flight."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.db import connection
 from django.utils import timezone
 
@@ -26,28 +27,51 @@ PUBLISH_RETIRED_FOR = timedelta(seconds=3600 + _KEY_CACHE_SECONDS)
 _KEY_CACHE: dict[tuple[str, str], tuple[float, str, Any]] = {}
 
 
-def _new_key() -> SigningKey:
-    private = ec.generate_private_key(ec.SECP256R1())
+# ES256 signs the contract's sign-in tokens and, by default, ID tokens; RS256 is there for
+# OpenID Connect clients that cannot verify anything else. A key of an algorithm is made the
+# first time it is needed (or when a client asks for it), so JWKS lists it before any token.
+ALGORITHMS = ("ES256", "RS256")
+
+
+def _new_key(alg: str = "ES256") -> SigningKey:
+    private: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    if alg == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    else:
+        private = ec.generate_private_key(ec.SECP256R1())
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
     pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     kid = secrets.token_urlsafe(12)
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
-    jwk.update(kid=kid, use="sig", alg="ES256")
+    jwk.update(kid=kid, use="sig", alg=alg)
     return SigningKey.objects.create(kid=kid, private_key_encrypted=encrypt(pem), public_jwk=jwk)
 
 
-def _current_key() -> tuple[str, Any]:
+def _current_rows(alg: str) -> Any:
+    return SigningKey.objects.filter(retired_at__isnull=True, public_jwk__alg=alg)
+
+
+def current_signing_key(alg: str = "ES256") -> tuple[str, Any]:
+    """(kid, private key) of the org's current key for ``alg``, made on first use."""
+    if alg not in ALGORITHMS:
+        raise ValueError(f"unsupported signing algorithm {alg!r}")
     schema = str(getattr(connection, "schema_name", ""))
-    cached = _KEY_CACHE.get((schema, "current"))
+    cached = _KEY_CACHE.get((schema, alg))
     if cached and cached[0] > time.monotonic():
         return cached[1], cached[2]
-    row = SigningKey.objects.filter(retired_at__isnull=True).first() or _new_key()
+    row = _current_rows(alg).first() or _new_key(alg)
     private = serialization.load_pem_private_key(decrypt(bytes(row.private_key_encrypted)), None)
-    _KEY_CACHE[(schema, "current")] = (time.monotonic() + _KEY_CACHE_SECONDS, row.kid, private)
+    _KEY_CACHE[(schema, alg)] = (time.monotonic() + _KEY_CACHE_SECONDS, row.kid, private)
     return row.kid, private
+
+
+def ensure_signing_key(alg: str) -> None:
+    """Publish a key for ``alg`` now (e.g. when a client that wants it is registered)."""
+    current_signing_key(alg)
 
 
 def token_issue(
@@ -59,7 +83,7 @@ def token_issue(
     credential_id: str,
     ttl_seconds: int,
 ) -> str:
-    kid, private = _current_key()
+    kid, private = current_signing_key("ES256")
     now = int(time.time())
     claims = {
         "iss": issuer,
@@ -78,18 +102,28 @@ def jwks() -> dict[str, list[dict[str, Any]]]:
     """The current key and keys retired recently enough to have signed unexpired tokens."""
     cutoff = timezone.now() - PUBLISH_RETIRED_FOR
     rows = list(SigningKey.objects.exclude(retired_at__lt=cutoff))
-    if not any(row.retired_at is None for row in rows):
-        _forget_cached_key()
-        rows.insert(0, _new_key())
+    if not any(row.retired_at is None and row.public_jwk.get("alg") == "ES256" for row in rows):
+        _forget_cached_key("ES256")
+        rows.insert(0, _new_key("ES256"))
     return {"keys": [dict(row.public_jwk) for row in rows]}
 
 
-def _forget_cached_key() -> None:
-    _KEY_CACHE.pop((str(getattr(connection, "schema_name", "")), "current"), None)
+def _forget_cached_key(alg: str) -> None:
+    _KEY_CACHE.pop((str(getattr(connection, "schema_name", "")), alg), None)
 
 
 def signing_key_rotate() -> SigningKey:
-    """Retire the current key and make a new one; the old one stays in JWKS for a while."""
-    SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=timezone.now())
-    _forget_cached_key()
-    return _new_key()
+    """Retire the current keys and make new ones (ES256, and RS256 if the org had one); the
+    old ones stay in JWKS until every token they signed has expired. Returns the ES256 key."""
+    current = _current_rows_any()
+    algs = {str(row.public_jwk.get("alg", "ES256")) for row in current} | {"ES256"}
+    current.update(retired_at=timezone.now())
+    made = {}
+    for alg in sorted(algs):
+        _forget_cached_key(alg)
+        made[alg] = _new_key(alg)
+    return made["ES256"]
+
+
+def _current_rows_any() -> Any:
+    return SigningKey.objects.filter(retired_at__isnull=True)

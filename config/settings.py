@@ -67,6 +67,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "auth_methods",
     "api",
+    "oidc",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 
@@ -274,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "auth_methods.sweep_outbox",
         "schedule": float(env_int("PASSGATE_OUTBOX_SWEEP_SECONDS", 60, minimum=1, maximum=3600)),
+    },
+    "purge-expired-oidc": {
+        "task": "oidc.purge_expired",
+        "schedule": 3600.0,
     },
 }
 # How long a sender holds an outbox email before another may take it (a sender that died

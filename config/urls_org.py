@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from api.oidc_clients import OidcClientDetailApi, OidcClientListApi, OidcClientSecretApi
+from api.openid_configuration import OpenIdConfigurationApi
 from config.metrics import metrics_view
 from portal.views.account import home
 from tenants.health import healthz, readyz
@@ -11,8 +13,14 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("", include("api.urls")),
+    path(".well-known/openid-configuration", OpenIdConfigurationApi.as_view()),
+    path("api/v1/oidc-clients", OidcClientListApi.as_view()),
+    path("api/v1/oidc-clients/<str:client_id>", OidcClientDetailApi.as_view()),
+    path("api/v1/oidc-clients/<str:client_id>/secret", OidcClientSecretApi.as_view()),
+    path("", include("oidc.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),
+    path("orgs/<slug:slug>/portal/", include("oidc.portal_urls")),
     path("account/", include("portal.account_urls")),
     path("", home, name="home"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +16,7 @@ from auth_methods.factors import usable_factors
 from auth_methods.models import User
 from auth_methods.passwords import factors_under_policy
 from auth_methods.sessions import pending_user, start_session
+from auth_methods.sign_in_facts import record_sign_in
 from portal.forms import add_auth_error
 from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
@@ -42,7 +44,7 @@ def choose(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request)
     if len(kinds) == 1:
         return HttpResponseRedirect(
-            f"/login/second-factor/{kinds[0].replace('_', '-')}?next={next_path}"
+            f"/login/second-factor/{kinds[0].replace('_', '-')}?next={quote(next_path)}"
         )
     return render(
         request,
@@ -85,6 +87,7 @@ def _code_step(
             )
         else:
             start_session(request, user)
+            record_sign_in(request, amr=["pwd", "otp", "mfa"])  # a recovery code is one-time too
             return HttpResponseRedirect(safe_next(request))
     return render(
         request,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from auth_methods.errors import AuthError
+from auth_methods.login_hint import hinted_passkey_owner, login_hint_of
 from auth_methods.models import User
 from auth_methods.passwords import REAUTHENTICATE, password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
+from auth_methods.sign_in_facts import record_sign_in
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
 from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
@@ -18,7 +22,8 @@ from portal.views.context import actor_of, policy_of, safe_next
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request.POST or None)
+    hint = login_hint_of(request.GET.get("login_hint"))
+    form = SignInForm(request.POST or None, initial={"email": hint})
     policy = policy_of(request)
     if request.method == "POST" and form.is_valid():
         try:
@@ -33,8 +38,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             if second_factor_needed(policy, user):
                 set_pending(request, user)
-                return HttpResponseRedirect(f"/login/second-factor?next={safe_next(request)}")
+                # Quoted: a next with its own query (an OIDC authorization request) stays whole.
+                return HttpResponseRedirect(
+                    f"/login/second-factor?next={quote(safe_next(request))}"
+                )
             start_session(request, user)
+            record_sign_in(request, amr=["pwd"])
             if user.passkey_enrolment_required:  # onboarding: an admin asked for a passkey
                 return HttpResponseRedirect("/account/security?enrol=1")
             return HttpResponseRedirect(safe_next(request))
@@ -47,7 +56,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "passkeys_on": policy.passkey_login_enabled,
             # For browser autofill, which starts as the page loads.
             "passkey_options": (
-                page_authentication_options(request) if policy.passkey_login_enabled else None
+                page_authentication_options(request, external_id=hinted_passkey_owner(hint))
+                if policy.passkey_login_enabled
+                else None
             ),
         },
         status=400 if form.errors else 200,

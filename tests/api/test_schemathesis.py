@@ -100,6 +100,10 @@ DATA_DEPENDENT_400 = {
     # need others (require_trusted_attestation needs direct attestation, ...).
     "auth_settings_update": "values are checked against the org and against each other",
     "auth_settings_preview": "the same checks as the PATCH it previews",
+    # Redirect URIs must be absolute https (http on localhost) without a fragment, scopes
+    # must include openid: checked by the client service, beyond what the schema states.
+    "oidc_clients_create": "redirect URIs and scopes are checked by the client service",
+    "oidc_clients_update": "the same checks as registering",
 }
 
 
