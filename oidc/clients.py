@@ -16,6 +16,7 @@ from django.db import transaction
 
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
+from auth_methods.reauth import require_recent_auth
 from auth_methods.tokens import ensure_signing_key
 from oidc.claims import SCOPES
 from oidc.models import Client, Token, digest
@@ -117,6 +118,7 @@ def client_create(
     third_party: bool = False,
     id_token_alg: str = Client.Alg.ES256,
 ) -> ClientWithSecret:
+    require_recent_auth(actor)
     fields = _clean(
         {
             "name": name,
@@ -142,6 +144,7 @@ def client_create(
 
 def client_update(*, actor: Actor, client: Client, changes: dict[str, Any]) -> Client:
     """All or nothing; disabling a client also ends every token it holds."""
+    require_recent_auth(actor)
     fields = _clean(changes)
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
@@ -165,6 +168,7 @@ def client_update(*, actor: Actor, client: Client, changes: dict[str, Any]) -> C
 
 def client_rotate_secret(*, actor: Actor, client: Client) -> ClientWithSecret:
     """A new secret, shown once; the old one stops working at once."""
+    require_recent_auth(actor)
     if client.public:
         raise _bad("public", "a public client has no secret.")
     secret = secrets.token_urlsafe(32)

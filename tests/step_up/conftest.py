@@ -23,6 +23,8 @@ from auth_methods.models import (
     TotpDevice,
     User,
 )
+from oidc.clients import client_create
+from oidc.models import Client as OidcClient
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.api.conftest import Api, make_api
@@ -38,6 +40,7 @@ class World:
     my_passkey: Passkey  # the admin's own
     my_credential: str  # its id, base64url
     key: ApiKey  # a live key someone might revoke
+    oidc_client: str  # the client_id of a live OIDC client
 
 
 @pytest.fixture
@@ -51,6 +54,7 @@ def world(acme: Organisation) -> World:
         # Flagged, so that clearing the flag is a change too.
         Passkey.objects.filter(pk=mine.pk).update(flagged=True)
         key = api_key_create(actor=CLI, name="Billing backend", scopes=["admin"]).key
+        app = client_create(actor=CLI, name="Intranet", redirect_uris=["https://intra.test/cb"])
     return World(
         org=acme,
         api=api,
@@ -59,6 +63,7 @@ def world(acme: Organisation) -> World:
         my_passkey=mine,
         my_credential=b64url_encode(bytes(mine.credential_id)),
         key=key,
+        oidc_client=app.client.client_id,
     )
 
 
@@ -88,6 +93,9 @@ def state(org: Organisation) -> dict[str, Any]:
             "keys": sorted(ApiKey.objects.values_list("lookup", "revoked_at")),
             "totp": sorted(TotpDevice.objects.values_list("id", "confirmed_at")),
             "codes": sorted(RecoveryCodeSet.objects.values_list("id", flat=True)),
+            "oidc_clients": sorted(
+                OidcClient.objects.values_list("client_id", "name", "active", "secret_digest")
+            ),
             "links": sorted(RecoveryLink.objects.values_list("id", flat=True)),
             "challenges": Challenge.objects.count(),
             "outbox": OutboxMessage.objects.count(),

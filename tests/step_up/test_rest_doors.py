@@ -26,12 +26,20 @@ SENSITIVE: list[tuple[str, str, Any, int]] = [
     ("patch", "/webauthn/credentials/MINE", {"label": "Renamed"}, 200),
     ("patch", "/webauthn/credentials/MINE", {"flagged": False}, 200),
     ("delete", "/webauthn/credentials/MINE", None, 204),
+    (
+        "post",
+        "/api/v1/oidc-clients",
+        {"name": "App", "redirect_uris": ["https://app.test/cb"]},
+        201,
+    ),
+    ("patch", "/api/v1/oidc-clients/CLIENT", {"name": "Renamed app"}, 200),
+    ("post", "/api/v1/oidc-clients/CLIENT/secret", {}, 200),
 ]
 IDS = [f"{m} {p} {json.dumps(b)}" for m, p, b, _ in SENSITIVE]
 
 
 def call(client: Client, world: World, method: str, path: str, body: Any) -> Any:
-    path = path.replace("MINE", world.my_credential)
+    path = path.replace("MINE", world.my_credential).replace("CLIENT", world.oidc_client)
     if body is None:
         return getattr(client, method)(path)
     return getattr(client, method)(path, json.dumps(body), content_type="application/json")
