@@ -135,12 +135,12 @@ def user_signup_confirm(*, policy: OrgPolicy, actor: Actor, token: str) -> User:
         spent = AuditEvent.objects.filter(
             action=CONFIRM, outcome=AuditEvent.Outcome.SUCCESS, data__link=digest
         )
-        if spent.exists() or User.objects.filter(email=address).exists():
+        if spent.exists():
             raise AuthError("challenge_invalid", _SPENT)
         with transaction.atomic():
             try:
                 user = user_create(email=address, role=User.Role.MEMBER, actor=actor)
-            except AuthError:  # the address was taken meanwhile, by a racing use of the link
+            except AuthError:  # the address has an account: this link's or a racing use's
                 raise AuthError("challenge_invalid", _SPENT) from None
             User.objects.filter(pk=user.pk).update(passkey_enrolment_required=True)
             user.passkey_enrolment_required = True
