@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from auth_methods.models import OutboxMessage, User
-from auth_methods.outbox import outbox_enqueue
+from auth_methods.outbox import LINK_PLACEHOLDER, outbox_enqueue
 from tenants.context import current_org
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -19,11 +19,14 @@ def _org_name() -> str:
     return _CONTROL.sub(" ", org.name).strip() if org is not None else "Passgate"
 
 
-def _enqueue(*, kind: str, to: str, subject: str, lines: list[str]) -> OutboxMessage:
+def _enqueue(
+    *, kind: str, to: str, subject: str, lines: list[str], link: str | None = None
+) -> OutboxMessage:
     org_name = _org_name()
     body = "\n\n".join(["Hello,", *lines, f"Organisation: {org_name}.", "-- Passgate"])
+    # The link is kept encrypted by the outbox and written into the body only when sent.
     return outbox_enqueue(
-        kind=kind, to_email=to, subject=f"[{org_name}] {subject}", body=body + "\n"
+        kind=kind, to_email=to, subject=f"[{org_name}] {subject}", body=body + "\n", link=link
     )
 
 
@@ -37,10 +40,11 @@ def mail_signup_link(address: str, url: str, *, hours: int) -> OutboxMessage:
             f"Someone (hopefully you) asked to create an account at {_org_name()} with this "
             f"address. Open this link within {hours} hour(s) to create it and set up your "
             "passkey (it works once):",
-            url,
+            LINK_PLACEHOLDER,
             "If this was not you, ignore this email: nothing is created without the link. "
             "Never forward it.",
         ],
+        link=url,
     )
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from django.core import signing
 from django.db import connection, transaction
 
 from auth_methods.addresses import email_address
-from auth_methods.audit import Actor, audit_record
+from auth_methods.audit import Actor, Via, audit_record
 from auth_methods.budgets import budgets_spend
 from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, User
@@ -137,10 +138,16 @@ def user_signup_confirm(*, policy: OrgPolicy, actor: Actor, token: str) -> User:
         )
         if spent.exists():
             raise AuthError("challenge_invalid", _SPENT)
+        # The verified link is the credential here, not a browser session: the service
+        # creates the account on its strength, so no recent sign-in is asked of it.
+        creator = replace(actor, via=Via.SYSTEM)
         with transaction.atomic():
             try:
-                user = user_create(email=address, role=User.Role.MEMBER, actor=actor)
-            except AuthError:  # the address has an account: this link's or a racing use's
+                user = user_create(email=address, role=User.Role.MEMBER, actor=creator)
+            except AuthError as exc:
+                if exc.field != "email":
+                    raise
+                # The address has an account: this link's, or a racing use's.
                 raise AuthError("challenge_invalid", _SPENT) from None
             User.objects.filter(pk=user.pk).update(passkey_enrolment_required=True)
             user.passkey_enrolment_required = True
