@@ -21,10 +21,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from auth_methods.addresses import email_address
 from auth_methods.audit import Actor, audit_record
+from auth_methods.budgets import Budget, budgets_spend
 from auth_methods.errors import AuthError
 from auth_methods.models import User
-from auth_methods.ratelimit import counter_incr
 from auth_methods.recovery import link_issue
 from auth_methods.users import user_create
 from tenants.context import use_public_schema, with_org
@@ -91,8 +92,7 @@ def _clean(org_name: str, slug: str, email: str) -> tuple[str, str, str]:
         raise AuthError.of(
             "invalid_request", "The organisation name must be 1-200 characters.", field="org_name"
         )
-    local, _, domain = email.rpartition("@")
-    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+    if email_address(email) is None:
         raise AuthError.of(
             "invalid_request", "Enter the email address of the first admin.", field="email"
         )
@@ -104,12 +104,10 @@ def _clean(org_name: str, slug: str, email: str) -> tuple[str, str, str]:
 
 def _throttle(ip: str | None, email: str) -> None:
     domain = email.rpartition("@")[2]
-    budgets = [(f"rl:signup:domain:{domain}", PER_EMAIL_DOMAIN)]
+    budgets: list[Budget] = [(f"rl:signup:domain:{domain}", PER_EMAIL_DOMAIN)]
     if ip is not None:
         budgets.append((f"rl:signup:ip:{ip}", PER_CLIENT))
-    for key, (limit, window) in budgets:
-        if counter_incr(key, window) > limit:
-            raise AuthError("rate_limited", "Too many sign-ups from here; try again in an hour.")
+    budgets_spend(budgets, "Too many sign-ups from here; try again in an hour.")
 
 
 def signup_request(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import recovery, second_factor
+from portal.views import recovery, second_factor, user_signup
 from portal.views.signin import confirm, sign_in, sign_out
 from portal.views.welcome import first_steps_done, welcome
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("recover/<str:token>", recovery.redeem, name="recover-redeem"),
     # An admin's passkey-registration link: redeemed alike, worded as the invitation it is.
     path("invitation/<str:token>", recovery.redeem_invitation, name="invitation-redeem"),
+    path("signup", user_signup.signup, name="user-signup"),
+    path("signup/confirm/<str:token>", user_signup.confirm, name="user-signup-confirm"),
     path("welcome/done", first_steps_done, name="first-steps-done"),
     path("welcome/<str:token>", welcome, name="welcome"),
     path("account/passkeys/revoke-others", recovery.revoke_others, name="revoke-others"),

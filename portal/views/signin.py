@@ -15,6 +15,7 @@ from auth_methods.models import User
 from auth_methods.passwords import REAUTHENTICATE, password_check, second_factor_needed
 from auth_methods.sessions import mark_reauthenticated, set_pending, start_session
 from auth_methods.sign_in_facts import record_sign_in
+from auth_methods.user_signup import user_signup_open
 from portal.forms import ConfirmForm, SignInForm, add_auth_error
 from portal.views.ceremony_options import page_authentication_options
 from portal.views.context import actor_of, policy_of, safe_next
@@ -54,6 +55,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": safe_next(request, ""),
             "passkeys_on": policy.passkey_login_enabled,
+            "signup_open": user_signup_open(policy),
             # For browser autofill, which starts as the page loads.
             "passkey_options": (
                 page_authentication_options(request, external_id=hinted_passkey_owner(hint))

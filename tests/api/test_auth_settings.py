@@ -37,6 +37,8 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "token_ttl_seconds": 300,
     "mfa_required": False,
     "passwordless_only": False,
+    # Issue 10: answered already, listed in shared/spec/api.md once the lead adds its row.
+    "self_signup_enabled": False,
 }
 
 AAGUID = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4"

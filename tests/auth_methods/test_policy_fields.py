@@ -40,6 +40,9 @@ from tests.support.db import assert_problem, snapshot
 
 ROWS = {row.name: row for row in POLICY_TABLE}
 NAMES = list(ROWS)
+# Fields the table marks as not yet in shared/spec/api.md must be absent from it, so the mark
+# cannot outlive the contract's row.
+CONTRACT_NAMES = [row.name for row in POLICY_TABLE if row.in_contract]
 SETTINGS_URL = "/api/v1/auth-settings"
 PORTAL_URL = "/orgs/acme/portal/configuration/auth-settings"
 
@@ -118,10 +121,10 @@ def test_every_row_has_a_name_a_label_help_and_a_default_its_own_kind_accepts() 
         assert row.kind.check(as_json(row.example)) != row.default, row.name
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", CONTRACT_NAMES)
 def test_the_contract_table_lists_the_field_with_the_same_default(name: str) -> None:
     rows = contract_rows()
-    assert set(rows) == set(NAMES)
+    assert set(rows) == set(CONTRACT_NAMES)
     kind_cell, default_cell = rows[name]
     row = ROWS[name]
     cell = default_cell.split(" = ")[0].replace("`", "").strip()

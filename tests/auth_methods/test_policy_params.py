@@ -284,6 +284,7 @@ ENFORCED_ELSEWHERE = {
     "token_ttl_seconds": "tokens.py (tests/api/test_authenticate.py)",
     "mfa_required": "factors.py, passwords.py (tests/factors, tests/portal)",
     "passwordless_only": "passwords.py, lockout.py (tests/auth_methods_lockout)",
+    "self_signup_enabled": "user_signup.user_signup_open (tests/signup/test_user_signup.py)",
 }
 SHAPES_OPTIONS_OR_ORIGINS = {
     "user_verification",

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from auth_methods.errors import ERROR_CODES
+from auth_methods.policy_fields import POLICY_TABLE
 
 REPO = Path(__file__).resolve().parents[2]
 # shared/ sits beside the checkout (CI, the main checkout) or further up (a worktree in a folder).
@@ -82,7 +83,11 @@ def test_the_policy_object_has_exactly_the_contract_fields(
     paragraphs = contract.split("## Org policy")[1].split("\n\n")
     section = next(p for p in paragraphs if p.startswith("| field |"))
     fields = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
-    assert set(schema["components"]["schemas"]["AuthSettings"]["properties"]) == fields
+    # A field the policy table marks as not yet in the contract is served, and absent there.
+    pending = {row.name for row in POLICY_TABLE if not row.in_contract}
+    served = set(schema["components"]["schemas"]["AuthSettings"]["properties"])
+    assert pending <= served and not pending & fields
+    assert served - pending == fields
 
 
 def test_the_passkey_object_has_exactly_the_contract_fields(
