@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from tenants.context import use_public_schema, use_schema
+
+_LOCK = "passgate.migrate-schema:"
 
 
 def tenant_app_labels() -> set[str]:
@@ -31,13 +33,20 @@ def schema_create(schema_name: str) -> None:
     the connection is back on the public schema afterwards, whatever happened."""
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
+    schema_migrate(schema_name)
+
+
+def schema_migrate(schema_name: str) -> list[str]:
+    """Bring the existing schema ``schema_name`` to the latest migrations, the same way as at
+    creation; returns the tenant migrations it ran (``app.name``). The connection is back on
+    the public schema afterwards."""
     try:
-        _migrate(schema_name)
+        return _migrate(schema_name)
     finally:
         use_public_schema()
 
 
-def _migrate(schema_name: str) -> None:
+def _migrate(schema_name: str) -> list[str]:
     # The migrations table must be made in the new schema, not found in public.
     use_schema(schema_name, include_public=False)
     MigrationRecorder(connection).ensure_schema()
@@ -45,10 +54,25 @@ def _migrate(schema_name: str) -> None:
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     ours = tenant_app_labels()
-    executor.migrate([node for node in leaves if node[0] in ours])
-    executor.loader.build_graph()  # reload what is now applied
+    targets = [node for node in leaves if node[0] in ours]
+    plan = executor.migration_plan(targets)
+    if plan:
+        executor.migrate(targets)
+        executor.loader.build_graph()  # reload what is now applied
     for migration, _ in executor.migration_plan(leaves):
         if migration.app_label in ours:  # cannot happen: every tenant leaf was just applied
             raise RuntimeError(f"{migration} was left unapplied in {schema_name}")
         # A shared app: the router keeps its operations out of org schemas.
         executor.recorder.record_applied(migration.app_label, migration.name)
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def schema_migrate_locked(schema_name: str) -> list[str]:
+    """``schema_migrate`` in one transaction that first takes an advisory lock named for the
+    schema and only then reads its django_migrations: the schema ends fully migrated or
+    untouched, and two runs never migrate it at once (the second finds nothing to do). Every
+    pending migration must be atomic, Django's default on PostgreSQL."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_LOCK + schema_name])
+        return schema_migrate(schema_name)
