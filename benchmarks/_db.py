@@ -12,10 +12,13 @@ from psycopg import sql
 
 
 @contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """Create database ``name`` (dropping a leftover), point DATABASE_URL at it, drop it after."""
+def scratch_database(suffix: str) -> Iterator[str]:
+    """Create the database named like DATABASE_URL's plus ``_suffix`` (dropping a leftover),
+    point DATABASE_URL at it, drop it after. Named after the configured database so that
+    benchmarks run against different databases of one server never drop each other's."""
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/passgate")
     parts = urlsplit(base)
+    name = f"{parts.path.lstrip('/') or 'passgate'}_{suffix}"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     bench_url = urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:

@@ -248,7 +248,7 @@ def main() -> None:
         "PASSGATE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     os.environ.update(env_overrides)
-    with scratch_database("passgate_bench"):
+    with scratch_database("bench"):
         secret = setup_org(port)
         server = subprocess.Popen(
             [

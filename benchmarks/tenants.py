@@ -179,8 +179,8 @@ def main() -> None:
     os.environ.setdefault("PASSGATE_DEBUG", "1")
     os.environ.setdefault("PASSGATE_LOG_LEVEL", "WARNING")
     with (
-        scratch_database("passgate_bench_one") as one_url,
-        scratch_database("passgate_bench_many") as many_url,
+        scratch_database("bench_one") as one_url,
+        scratch_database("bench_many") as many_url,
     ):
         one_host, _ = create_in_child(one_url, 1)
         many_hosts, creation = create_in_child(many_url, ORGS)
@@ -194,7 +194,9 @@ def main() -> None:
         fleet = [migrate_fleet(many_url) for _ in ("new migration", "nothing left")]
 
     cuts = statistics.quantiles(creation, n=100, method="inclusive")
-    last_tenth = statistics.quantiles(creation[-max(2, len(creation) // 10) :], n=100, method="inclusive")
+    last_tenth = statistics.quantiles(
+        creation[-max(2, len(creation) // 10) :], n=100, method="inclusive"
+    )
     print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(
         f"organisations created: {len(creation)}; creation time: median "
