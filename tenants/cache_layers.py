@@ -15,7 +15,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import caches
@@ -23,8 +23,16 @@ from django.core.cache.backends.locmem import LocMemCache
 
 
 class NearCache:
-    def __init__(self, alias: str, *, max_entries: int, seconds: float) -> None:
+    def __init__(
+        self,
+        alias: str,
+        *,
+        max_entries: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.alias = alias
+        self.clock = clock
         self.max_entries = max_entries
         self.seconds = seconds
         # Values are kept pickled, as a cache backend would: each caller gets its own copy.
@@ -43,7 +51,7 @@ class NearCache:
 
     def get(self, key: str) -> Any:
         if self.active:
-            now = time.monotonic()
+            now = self.clock()
             with self._lock:
                 entry = self._entries.get(key)
                 if entry is not None and entry[0] > now:
@@ -75,7 +83,7 @@ class NearCache:
     def _keep(self, key: str, value: Any, seconds: float) -> None:
         if not self.active or seconds <= 0:
             return
-        entry = (time.monotonic() + seconds, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        entry = (self.clock() + seconds, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)
