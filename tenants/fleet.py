@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from django.db import connections
-
 from tenants import fleet_worker
+from tenants.migration_executors import release_connections
 from tenants.models import Organisation
 
 
@@ -64,7 +63,7 @@ def fleet_migrate(
     report = FleetReport(total=len(schemas))
     if not schemas:
         return report
-    _close_connections()  # nothing of the parent's sessions must outlive into the workers
+    release_connections()  # the parent's sessions stay out of the workers' way
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(schemas))),
@@ -91,11 +90,3 @@ def _outcome(schema: str, future: Future[list[str]]) -> SchemaOutcome:
         first_line = (str(error).strip().splitlines() or [""])[0]
         return SchemaOutcome(schema, error=f"{type(error).__name__}: {first_line}"[:500])
     return SchemaOutcome(schema, applied=tuple(future.result()))
-
-
-def _close_connections() -> None:
-    for conn in connections.all(initialized_only=True):
-        conn.close()
-        close_pool = getattr(conn, "close_pool", None)
-        if close_pool is not None:
-            close_pool()
