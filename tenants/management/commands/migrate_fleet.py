@@ -5,6 +5,7 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.fleet import FleetReport, SchemaOutcome, fleet_migrate, org_schemas
@@ -12,7 +13,8 @@ from tenants.fleet import FleetReport, SchemaOutcome, fleet_migrate, org_schemas
 
 class Command(BaseCommand):
     help = (
-        "Apply pending migrations to every organisation's schema, in parallel processes. "
+        "Apply pending migrations to the public schema, then to every organisation's schema "
+        "in parallel processes. "
         "Safe to run again after an interruption: finished schemas are skipped. A schema "
         "that fails is reported and left untouched; the others go on (exit status 1)."
     )
@@ -28,12 +30,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
+        verbosity = options["verbosity"]
+        # The shared apps first, as migrate_schemas does: org schemas may rely on them, and
+        # the organisation table itself may have changed.
+        call_command("migrate_schemas", shared=True, verbosity=max(0, verbosity - 1))
         known = org_schemas()
         unknown = sorted(set(options["schemas"]) - set(known))
         if unknown:
             raise CommandError(f"No organisation has the schema {unknown[0]!r}.")
         schemas = options["schemas"] or known
-        verbosity = options["verbosity"]
         started = time.monotonic()
         last_line = started
 
