@@ -33,7 +33,7 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         # The shared apps first, as migrate_schemas does: org schemas may rely on them, and
         # the organisation table itself may have changed.
-        call_command("migrate_schemas", shared=True, verbosity=max(0, verbosity - 1))
+        call_command("migrate_schemas", shared=True, verbosity=max(0, verbosity - 2))
         known = org_schemas()
         unknown = sorted(set(options["schemas"]) - set(known))
         if unknown:
