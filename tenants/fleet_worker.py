@@ -12,6 +12,10 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+# A PostgreSQL backend keeps a cache entry for every table it has touched, schema after
+# schema, for as long as it lives: a fresh session every so many schemas keeps it small.
+SCHEMAS_PER_SESSION = 100
+_migrated = 0
 
 
 def start(parent_pid: int) -> None:
@@ -31,6 +35,10 @@ def migrate(schema_name: str) -> list[str]:
 
     from tenants.schema_setup import schema_migrate_locked
 
-    if connection.connection is not None and not connection.is_usable():
-        connection.close()  # a failed schema may have broken the session; start afresh
+    global _migrated  # noqa: PLW0603 (one counter per worker process)
+    _migrated += 1
+    if connection.connection is not None and (
+        _migrated % SCHEMAS_PER_SESSION == 0 or not connection.is_usable()
+    ):
+        connection.close()  # also after a failed schema, which may have broken the session
     return schema_migrate_locked(schema_name)
