@@ -12,6 +12,8 @@ skipped too; the ones installed (contenttypes, permissions) write nothing in org
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.conf import settings
@@ -44,9 +46,35 @@ def schema_migrate(schema_name: str) -> list[str]:
     creation; returns the tenant migrations it ran (``app.name``). The connection is back on
     the public schema afterwards."""
     try:
-        return _migrate(schema_name)
+        with _direct_migrations_table_check():
+            return _migrate(schema_name)
     finally:
         use_public_schema()
+
+
+@contextmanager
+def _direct_migrations_table_check() -> Iterator[None]:
+    """Django asks "does django_migrations exist?" by listing every table visible on the
+    search path, a query over all of pg_class: 19 ms with one organisation, 476 ms with
+    2,000 (measured, loaded machine), three or four times per schema created or migrated.
+    Asking PostgreSQL for that one table in the connection's schema gives the same answer."""
+    original = MigrationRecorder.has_table
+
+    def has_table(recorder: MigrationRecorder) -> bool:
+        schema = getattr(recorder.connection, "schema_name", None)
+        if not schema:
+            return original(recorder)
+        name = f"{recorder.connection.ops.quote_name(schema)}.django_migrations"
+        with recorder.connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
+    MigrationRecorder.has_table = has_table  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        MigrationRecorder.has_table = original  # type: ignore[method-assign]
 
 
 def _migrate(schema_name: str) -> list[str]:
