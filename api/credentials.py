@@ -13,21 +13,14 @@ from rest_framework.views import APIView
 
 from api.context import actor_for, api_key_of, ceremony_context, session_user_of
 from api.permissions import IsCaller
-from api.serializers import PasskeySerializer, StrictBooleanField, StrictCharField
+from api.serializers import ClearFlagField, PasskeySerializer, StrictCharField, StrictInput
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys import management
 from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
+from auth_methods.rights import may_see_passkey
 from auth_methods.users import user_by_external_id
-
-
-def _caller_is_admin(request: Request) -> bool:
-    key = api_key_of(request)
-    if key is not None:
-        return "admin" in key.scopes
-    user = session_user_of(request)
-    return user is not None and user.is_org_admin
 
 
 def _signed_in(request: Request) -> User:
@@ -38,12 +31,8 @@ def _signed_in(request: Request) -> User:
 
 
 def _visible_passkey(request: Request, credential_id: str) -> Passkey:
-    """A key sees the org's passkeys; a browser sees its own. Anything else is not found."""
     passkey = passkey_by_id(credential_id)
-    user = session_user_of(request)
-    if passkey is None or (
-        api_key_of(request) is None and (user is None or passkey.user_id != user.pk)
-    ):
+    if passkey is None or not may_see_passkey(actor_for(request), passkey):
         raise AuthError.of("not_found", "No such credential.")
     return passkey
 
@@ -51,17 +40,28 @@ def _visible_passkey(request: Request, credential_id: str) -> Passkey:
 class CredentialListApi(APIView):
     permission_classes = [IsCaller]
 
+    class CredentialListQuery(serializers.Serializer[Any]):
+        user_id = StrictCharField(max_length=200, required=False)
+
     class CredentialListOutput(serializers.Serializer[Any]):
         results = PasskeySerializer(many=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("user_id", str, description="external user id (integrators)")],
+        parameters=[
+            OpenApiParameter(
+                "user_id",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                required=True,  # with an API key; a browser session lists its own without it
+                description="The user's external id (a browser session leaves it out).",
+            )
+        ],
         responses={200: CredentialListOutput},
     )
     def get(self, request: Request) -> Response:
         owner: User | None
+        query = _valid(self.CredentialListQuery, request.query_params.dict())
         if api_key_of(request) is not None:
-            user_id = request.query_params.get("user_id")
+            user_id = query.get("user_id")
             if not user_id:
                 raise AuthError.of(
                     "invalid_request", "user_id: required with an API key.", field="user_id"
@@ -79,9 +79,10 @@ class CredentialDetailApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.manage"
 
-    class CredentialDetailPatch(serializers.Serializer[Any]):
+    class CredentialDetailPatch(StrictInput):
+        schema_min_properties = 1
         label = StrictCharField(max_length=100, required=False)  # type: ignore[assignment]
-        flagged = StrictBooleanField(required=False)
+        flagged = ClearFlagField(required=False)
 
     class CredentialDetailOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()
@@ -91,13 +92,6 @@ class CredentialDetailApi(APIView):
         data = _valid(self.CredentialDetailPatch, request.data)
         if not data:
             raise AuthError.of("invalid_request", "Send label and/or flagged.")
-        if "flagged" in data:
-            if data["flagged"] is not False:
-                raise AuthError.of(
-                    "invalid_request", "flagged: may only be cleared (false).", field="flagged"
-                )
-            if not _caller_is_admin(request):
-                raise AuthError.of("forbidden", "Only an admin may clear a flag.")
         passkey = _visible_passkey(request, credential_id)
         actor = actor_for(request)
         with transaction.atomic():

@@ -72,14 +72,15 @@ class Driver:
     def __init__(self) -> None:
         from django.test import Client
 
-        from api.services import api_key_create
+        from auth_methods.api_keys import api_key_create
+        from auth_methods.audit import CLI
         from tenants.context import use_public_schema, with_org
         from tenants.services import org_create
         from tests.support.authenticator import SoftAuthenticator
 
         org = org_create(slug="bench", name="Bench").org
         with with_org(org):
-            secret = api_key_create(name="bench", scopes=[]).secret
+            secret = api_key_create(actor=CLI, name="bench", scopes=[]).secret
         use_public_schema()
         self.client = Client(
             HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {secret}", enforce_csrf_checks=True

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
 from django.core import mail
 
 from auth_methods.models import Passkey, User
-from tenants.context import use_public_schema, with_org
+from tenants.context import with_org
 from tenants.selectors import org_get
-from tenants.services import org_delete
-from tests.browser.conftest import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-SLUG = "signup-browser"
+SLUG = f"signup-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
-def open_signup(settings: Any, django_db_blocker: Any) -> Any:
+def open_signup(settings: Any) -> None:
+    # The org it creates stays until the test database goes: dropping a schema here would
+    # wait on the live server's connections.
     settings.SIGNUP_MODE = "open"
-    yield
-    with django_db_blocker.unblock():
-
-        def remove() -> None:
-            org = org_get(SLUG)
-            if org is not None:
-                org_delete(org)
-            use_public_schema()
-
-        committed(remove)
 
 
 @pytest.mark.no_autofill
