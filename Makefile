@@ -9,7 +9,7 @@ PORT ?= 8000
 WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
 DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT) PASSGATE_SIGNUP=$${PASSGATE_SIGNUP:-open}
 
-.PHONY: venv run serve test check lint typecheck migrations-check pytest worker beat runtime-lock bench bench-tenants format clean
+.PHONY: venv run serve test check lint typecheck migrations-check pytest worker beat runtime-lock bench bench-tenants profile format clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench-tenants: $(STAMP)
 
 bench: $(STAMP)
 	$(WITH_DB) $(PY) -m benchmarks.ceremonies
+
+profile: $(STAMP)
+	$(WITH_DB) $(PY) -m benchmarks.profile
 
 clean:
 	-$(PY) -m infra.dev.embedded_pg stop

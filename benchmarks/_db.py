@@ -12,10 +12,15 @@ from psycopg import sql
 
 
 @contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """Create database ``name`` (dropping a leftover), point DATABASE_URL at it, drop it after."""
+def scratch_database(suffix: str) -> Iterator[str]:
+    """Create the database named like DATABASE_URL's plus ``_suffix`` (dropping a leftover),
+    point DATABASE_URL at it, drop it after. Named after the configured database so that
+    benchmarks run against different databases of one server never drop each other's."""
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/passgate")
     parts = urlsplit(base)
+    # Nested scratch databases see DATABASE_URL pointing at the outer one: name by the first.
+    configured = os.environ.setdefault("BENCH_CONFIGURED_DATABASE", parts.path.lstrip("/"))
+    name = f"{configured or 'passgate'}_{suffix}"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     bench_url = urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:

@@ -1,8 +1,11 @@
-"""make bench: complete passkey sign-ins against gunicorn on PostgreSQL, with references.
+"""make bench: complete passkey sign-ins and registrations against gunicorn on PostgreSQL,
+with references.
 
-For 1, 8 and 32 concurrent clients (one process each, keep-alive HTTP): options -> sign ->
-verify with an API key. In the same run: a bare py_webauthn verify loop (the crypto floor) and
-a trivial DRF view pair doing one INSERT per call (the framework floor), the two taking turns.
+For 1, 8 and 32 concurrent clients (one process each, keep-alive HTTP), with an API key:
+sign-in (authenticate/options -> sign -> authenticate) and registration of a new user's first
+passkey (register/options -> create -> register). In the same run: a bare py_webauthn verify
+loop (the crypto floor) and a trivial DRF view pair doing one INSERT per call (the framework
+floor), the three taking turns.
 """
 
 from __future__ import annotations
@@ -111,7 +114,15 @@ def client_loop(
     end = start_at + seconds
     while time.time() < end:
         began = time.perf_counter()
-        if kind == "ceremony":
+        if kind == "registration":  # a new user each time: the first-passkey path
+            new_id = f"new-{index}-{len(latencies)}-{began}"
+            fresh = {"id": new_id, "name": f"{new_id}@bench.test"}
+            status, options = client.post("/webauthn/register/options", {"user": fresh})
+            assert status == 200, options
+            credential = authenticator.create(options, origin=origin)
+            status, body = client.post("/webauthn/register", {"credential": credential})
+            assert status == 201, body
+        elif kind == "ceremony":
             status, options = client.post("/webauthn/authenticate/options", user)
             assert status == 200, options
             credential = authenticator.get(options, origin=origin)
@@ -150,11 +161,14 @@ def run_slice(
 def run_level(
     port: int, secret: str, authenticators: list[Any], clients: int
 ) -> dict[str, dict[str, float]]:
-    """Ceremony and floor at one concurrency, in alternating slices (order rotating)."""
-    samples: dict[str, list[float]] = {"ceremony": [], "floor": []}
+    """Sign-in, registration and floor at one concurrency, in alternating slices (the order
+    rotating each slice)."""
+    kinds = ["ceremony", "registration", "floor"]
+    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
     seconds = DURATION / SLICES
     for i in range(SLICES):
-        for kind in ("ceremony", "floor") if i % 2 == 0 else ("floor", "ceremony"):
+        shift = i % len(kinds)
+        for kind in kinds[shift:] + kinds[:shift]:
             samples[kind] += run_slice(port, secret, authenticators, clients, kind, seconds)
     return {kind: _summary(found) for kind, found in samples.items()}
 
@@ -251,7 +265,7 @@ def main() -> None:
         "PASSGATE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     os.environ.update(env_overrides)
-    with scratch_database("passgate_bench"):
+    with scratch_database("bench"):
         secret = setup_org(port)
         server = subprocess.Popen(
             [
@@ -281,6 +295,7 @@ def main() -> None:
                 (name, clients, levels[clients][kind])
                 for kind, name in (
                     ("ceremony", "passkey sign-in ceremony"),
+                    ("registration", "passkey registration (new user)"),
                     ("floor", "framework floor (2 x INSERT)"),
                 )
                 for clients in LEVELS
@@ -297,12 +312,13 @@ def main() -> None:
     print(table(rows))
     print(f"bare py_webauthn verify loop (one core): {bare:.0f} verifications/s")
     by = {(n, c): r for n, c, r in rows}
-    for clients in LEVELS:
-        ratio = (
-            by[("passkey sign-in ceremony", clients)]["per_second"]
-            / by[("framework floor (2 x INSERT)", clients)]["per_second"]
-        )
-        print(f"ceremonies vs framework floor at {clients} clients: {ratio * 100:.0f}%")
+    for name in ("passkey sign-in ceremony", "passkey registration (new user)"):
+        for clients in LEVELS:
+            ratio = (
+                by[(name, clients)]["per_second"]
+                / by[("framework floor (2 x INSERT)", clients)]["per_second"]
+            )
+            print(f"{name} vs framework floor at {clients} clients: {ratio * 100:.0f}%")
 
 
 if __name__ == "__main__":

@@ -147,9 +147,19 @@ if not _cache_url:
         "PASSGATE_CACHE_URL is required unless PASSGATE_DEBUG=1: set a Redis URL shared by all "
         "processes (or 'memory:' for a single process), else rate limits count per process."
     )
+# Each in-process cache (and the in-process layer in front of a shared one) holds at most this
+# many entries, least recently used dropped first; Django's default of 300 made every request
+# spread over more than ~150 organisations miss. The default suits ~10,000 organisations.
+LOCAL_CACHE_ENTRIES = env_int("PASSGATE_LOCAL_CACHE_ENTRIES", 50000, minimum=100, maximum=10**7)
+# With a shared cache, a host lookup is also kept in each process for this many seconds: the
+# delay before a hostname change made elsewhere reaches this process (0 disables the layer).
+TENANT_NEAR_CACHE_SECONDS = env_int("PASSGATE_TENANT_NEAR_CACHE_SECONDS", 5, minimum=0, maximum=300)
 _cache_timeout = env_int("PASSGATE_CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50, maximum=60000)
 _cache_backend: dict[str, object] = (
-    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": LOCAL_CACHE_ENTRIES},
+    }
     if _cache_url == "memory:"
     else {
         # Falls back to the database and per-process counters while Redis is down.

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from django.core.cache import caches
+from django.conf import settings
 
+from tenants.cache_layers import NearCache
 from tenants.hosts import origin_for_host
 from tenants.models import Domain, Organisation
 
 _MISSING = "missing"
+# Host lookups and host lists: read on every routed request, from this process when possible.
+routing_cache = NearCache(
+    "routing", max_entries=settings.LOCAL_CACHE_ENTRIES, seconds=settings.TENANT_NEAR_CACHE_SECONDS
+)
 
 
 def org_get(slug: str) -> Organisation | None:
@@ -19,7 +24,7 @@ def org_hosts_cache_key(org_id: int) -> str:
 
 def org_hosts(org: Organisation) -> list[str]:
     """The org's hostnames, primary first; cached like routing, emptied by tenants.signals."""
-    cache = caches["routing"]
+    cache = routing_cache
     key = org_hosts_cache_key(org.pk)
     hosts: list[str] | None = cache.get(key)
     if hosts is None:
@@ -43,7 +48,7 @@ def org_for_host(hostname: str, *, ttl: int) -> Organisation | None:
     django-tenants would run one Domain-Organisation join per request; the cache is emptied
     for a hostname whenever its Domain or Organisation row changes (tenants.signals).
     """
-    cache = caches["routing"]
+    cache = routing_cache
     key = routing_cache_key(hostname)
     cached = cache.get(key)
     if cached == _MISSING:

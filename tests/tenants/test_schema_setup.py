@@ -42,7 +42,7 @@ def test_a_new_schema_holds_the_tenant_tables_and_counts_as_fully_migrated(
 def test_a_migration_that_fails_leaves_no_org_and_no_schema(
     orgs: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: MigrationExecutor, targets: object) -> None:
+    def broken(self: MigrationExecutor, targets: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(MigrationExecutor, "migrate", broken)

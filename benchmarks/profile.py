@@ -1,0 +1,337 @@
+"""make profile: where a passkey sign-in and a registration spend their time, in-process.
+
+Each ceremony's two calls go through Django's full WSGI stack (routing middleware, DRF, the
+services) in this process, with the production settings and Django's connection pool, on a
+scratch database. Three passes per kind, each over BENCH_PROFILE_CEREMONIES ceremonies after a
+warm-up: unprofiled (CPU per ceremony: this process's ``time.process_time`` and the PostgreSQL
+backends' CPU from /proc), under cProfile (self time per function, grouped), and under py-spy
+(a sampling profiler, in a child process, idle time included so that waiting on PostgreSQL
+shows). Signing by the software authenticator and Django's test client are the load
+generator: they run between the profiled calls or are reported apart.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNT = int(os.environ.get("BENCH_PROFILE_CEREMONIES", "300"))
+HOST = "bench.localhost"
+ORIGIN = f"http://{HOST}"
+KINDS = ("sign-in", "registration")
+BUCKETS = (
+    "framework (Django, DRF, django-tenants)",
+    "ORM and driver (Django db, psycopg)",
+    "PostgreSQL (waiting for the server)",
+    "our code (api, auth_methods, tenants, config)",
+    "crypto (py_webauthn, cryptography, PyJWT, cbor2, hashlib/hmac)",
+    "Python stdlib and other",
+)
+TEST_CLIENT = "Django test client (load generator, not counted)"
+LOAD = "software authenticator (load generator, not counted)"
+
+
+OURS = ("api", "auth_methods", "tenants", "config", "portal")
+
+
+def bucket(filename: str, function: str) -> str:
+    # cProfile names absolute paths; py-spy names site-packages and project files relatively.
+    path = filename if filename.startswith("/") else "/" + filename
+    if "psycopg" in path and "wait" in function:
+        return BUCKETS[2]
+    if "/tests/support/" in path or "/benchmarks/" in path:
+        return LOAD
+    if "/django/test/" in path:
+        return TEST_CLIENT
+    if any(part in path for part in ("/django/db/", "/psycopg", "/django_tenants/postgresql")):
+        return BUCKETS[1]
+    if any(part in path for part in ("/django/", "/rest_framework/", "/django_tenants/")):
+        return BUCKETS[0]
+    if any(f"/{p}/" in path for p in ("webauthn", "cryptography", "jwt", "cbor2")) or (
+        path.endswith(("/hashlib.py", "/hmac.py", "/secrets.py"))
+    ):
+        return BUCKETS[4]
+    ours = path.removeprefix(str(ROOT))
+    if "/.venv/" not in path and any(ours.startswith(f"/{package}/") for package in OURS):
+        return BUCKETS[3]
+    return BUCKETS[5]
+
+
+class Driver:
+    """One organisation, one API key, one software authenticator; ceremonies on demand."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+
+        from auth_methods.api_keys import api_key_create
+        from auth_methods.audit import CLI
+        from tenants.context import use_public_schema, with_org
+        from tenants.services import org_create
+        from tests.support.authenticator import SoftAuthenticator
+
+        org = org_create(slug="bench", name="Bench").org
+        with with_org(org):
+            secret = api_key_create(actor=CLI, name="bench", scopes=[]).secret
+        use_public_schema()
+        self.client = Client(
+            HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {secret}", enforce_csrf_checks=True
+        )
+        self.authenticator = SoftAuthenticator(sign_count_step=0)
+        self.users = 0
+
+    def post(self, path: str, body: Any, status: int) -> Any:
+        response = self.client.post(path, body, content_type="application/json")
+        assert response.status_code == status, response.content[:300]
+        return response.json()
+
+    def register(self, on: Any, off: Any) -> None:
+        self.users += 1
+        user = {"id": f"user-{self.users}", "name": f"user-{self.users}@bench.test"}
+        on()
+        options = self.post("/webauthn/register/options", {"user": user}, 200)
+        off()
+        credential = self.authenticator.create(options, origin=ORIGIN)
+        on()
+        self.post("/webauthn/register", {"credential": credential}, 201)
+        off()
+
+    def sign_in(self, on: Any, off: Any) -> None:
+        on()
+        options = self.post("/webauthn/authenticate/options", {"user": {"id": "user-1"}}, 200)
+        off()
+        credential = self.authenticator.get(options, origin=ORIGIN)
+        on()
+        self.post("/webauthn/authenticate", {"credential": credential}, 200)
+        off()
+
+    def run(self, kind: str, count: int, on: Any = None, off: Any = None) -> None:
+        step = self.sign_in if kind == "sign-in" else self.register
+        for _ in range(count):
+            step(on or _nothing, off or _nothing)
+
+
+def _nothing() -> None:
+    return None
+
+
+def backend_cpu_seconds() -> float:
+    """CPU used so far by this database's PostgreSQL backends (same machine, /proc)."""
+    from django.db import connections
+
+    monitor = connections.create_connection("default")
+    try:
+        with monitor.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+    finally:
+        monitor.close()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def cpu_pass(driver: Driver, kind: str) -> dict[str, float]:
+    from django.db import connection
+
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    spent = 0.0
+    began = 0.0
+
+    def on() -> None:
+        nonlocal began
+        began = time.process_time()
+
+    def off() -> None:
+        nonlocal spent
+        spent += time.process_time() - began
+
+    pg_before = backend_cpu_seconds()
+    with connection.execute_wrapper(count):  # kept across requests: the wrapper object stays
+        driver.run(kind, COUNT, on, off)
+    pg = backend_cpu_seconds() - pg_before
+    return {
+        "python_ms": spent / COUNT * 1000,
+        "postgres_ms": pg / COUNT * 1000,
+        "queries": queries / COUNT,
+    }
+
+
+def cprofile_pass(driver: Driver, kind: str) -> tuple[dict[str, float], int, list[str]]:
+    # CPU time, not wall time: on a shared machine, waiting for a core is not our cost; the
+    # PostgreSQL side is the backends' own CPU (cpu_pass).
+    profiler = cProfile.Profile(time.process_time)
+    driver.run(kind, COUNT, profiler.enable, profiler.disable)
+    stats = pstats.Stats(profiler)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    by_bucket: Counter[str] = Counter()
+    calls = 0
+    own: list[tuple[float, str]] = []
+    ours: list[tuple[float, str]] = []
+    for (filename, line, function), (_, ncalls, tottime, cumtime, callers) in raw.items():
+        calls += ncalls
+        if filename == "~" and callers:  # a builtin: charge its callers, by their share
+            total = sum(c[2] for c in callers.values()) or 1.0
+            for (c_file, _, c_function), c_stats in callers.items():
+                by_bucket[bucket(c_file, c_function)] += tottime * c_stats[2] / total
+            continue
+        name = bucket(filename, function)
+        by_bucket[name] += tottime
+        short = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        if name not in (LOAD, TEST_CLIENT):
+            own.append((tottime, f"self  {short}:{line} {function}"))
+        if name == BUCKETS[3]:
+            ours.append((cumtime, f"total {short}:{line} {function}"))
+    top = [
+        f"{t / COUNT * 1000:6.3f} ms  {where}"
+        for found in (own, ours)
+        for t, where in sorted(found, reverse=True)[:12]
+    ]
+    return {k: v / COUNT * 1000 for k, v in by_bucket.items()}, calls // COUNT, top
+
+
+def py_spy_pass(kind: str) -> dict[str, float]:
+    """Sample a child process running the same ceremonies; the share of samples per bucket,
+    by the innermost frame (idle included: waiting on PostgreSQL is time spent too)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stacks.txt"
+        command = [sys.executable, "-m", "benchmarks.profile", "--drive", kind]
+        spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--idle", "-r", "250"]
+        subprocess.run(
+            [*spy, "--format", "raw", "-o", str(out), "--", *command],
+            check=True,
+            capture_output=True,
+        )
+        shares: Counter[str] = Counter()
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if "drive_for_py_spy" not in stack:
+                continue  # start-up: imports, migrations, enrolment
+            if "/tests/support/" in stack:
+                name = LOAD
+            else:
+                leaf = stack.split(";")[-1]  # "function (path/file.py:line)"
+                function, _, where = leaf.partition(" (")
+                name = bucket(where.rsplit(":", 1)[0], function)
+            shares[name] += int(count)
+    counted = sum(v for k, v in shares.items() if k in BUCKETS) or 1
+    return {k: v / counted * 100 for k, v in shares.items()}
+
+
+def setup() -> Driver:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, verbosity=0)
+    driver = Driver()
+    driver.run("registration", 1)  # user-1 and the passkey the sign-ins use
+    for kind in KINDS:
+        driver.run(kind, 50)  # warm-up: imports, caches, the pool
+    return driver
+
+
+def drive_for_py_spy(kind: str) -> None:
+    from benchmarks._db import scratch_database
+
+    with scratch_database(f"profile_{kind.replace('-', '_')}"):
+        driver = setup()
+        driver.run(kind, COUNT)
+        from django.db import connections
+
+        connections.close_all()
+
+
+def configure() -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PASSGATE_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+            "PASSGATE_HTTPS": "0",
+            "PASSGATE_RATE_PER_IP": "1000000/min",
+            "PASSGATE_RATE_PER_KEY": "1000000/min",
+            "PASSGATE_LOG_LEVEL": "WARNING",
+            "PASSGATE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+    )
+
+
+def main() -> None:
+    from benchmarks._db import scratch_database
+
+    configure()
+    with scratch_database("profile"):
+        driver = setup()
+        results = {}
+        for kind in KINDS:
+            cpu = cpu_pass(driver, kind)
+            buckets, calls, top = cprofile_pass(driver, kind)
+            results[kind] = (cpu, buckets, calls, top)
+        from django.db import connections
+
+        connections.close_all()
+        sampled = {kind: py_spy_pass(kind) for kind in KINDS}
+    report(results, sampled)
+
+
+def report(results: dict[str, Any], sampled: dict[str, dict[str, float]]) -> None:
+    print(f"{COUNT} ceremonies per pass, in-process, production settings, Django's pool")
+    for kind in KINDS:
+        cpu, buckets, calls, top = results[kind]
+        python, postgres = cpu["python_ms"], cpu["postgres_ms"]
+        print(
+            f"\n{kind}: CPU per ceremony {python + postgres:.2f} ms (Python {python:.2f} ms, "
+            f"PostgreSQL backends {postgres:.2f} ms); {cpu['queries']:.1f} SQL statements, "
+            f"{calls} Python function calls"
+        )
+        # The profiled split of Python CPU, scaled to the unprofiled Python CPU.
+        profiled = sum(v for k, v in buckets.items() if k in BUCKETS and k != BUCKETS[2]) or 1
+        print(
+            "| where | CPU ms per ceremony | share of CPU | py-spy share of wall time |\n"
+            "| --- | --- | --- | --- |"
+        )
+        for name in BUCKETS:
+            if name == BUCKETS[2]:
+                ms, label = postgres, "PostgreSQL (server CPU; py-spy: waiting for it)"
+            else:
+                ms, label = buckets.get(name, 0.0) / profiled * python, name
+            share = ms / (python + postgres) * 100
+            print(f"| {label} | {ms:.2f} | {share:.0f} % | {sampled[kind].get(name, 0.0):.0f} % |")
+        print(
+            "top Python self time, then our functions by total time (cProfile CPU per "
+            "ceremony, the profiler's own overhead included):"
+        )
+        for line in top:
+            print(f"  {line}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--drive"]:
+        configure()
+        drive_for_py_spy(sys.argv[2])
+    else:
+        main()
