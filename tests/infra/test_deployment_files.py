@@ -99,7 +99,7 @@ def test_kubernetes_runs_one_beat_and_probes_web() -> None:
     assert web["readinessProbe"]["httpGet"]["path"].startswith("/readyz")
     jobs = [doc for _, doc in _manifests() if doc["kind"] == "Job"]
     assert any(
-        "migrate_schemas" in " ".join(c["command"])
+        "migrate_fleet" in " ".join(c["command"])
         for j in jobs
         for c in j["spec"]["template"]["spec"]["containers"]
     )
