@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from auth_methods import errors
 from auth_methods.policy import OrgPolicy
 
@@ -163,3 +165,11 @@ def sign_count_regressed(stored: int, new: int) -> bool:
     """WebAuthn §7.2: a counter that did not grow, while either value is non-zero. Synced
     passkeys that always report 0 never regress."""
     return (stored != 0 or new != 0) and new <= stored
+
+
+def sign_count_accepted(new: int) -> Q:
+    """``not sign_count_regressed(row.sign_count, new)`` as a condition on the stored row, so
+    one conditional UPDATE both decides and writes: concurrent assertions are then ordered by
+    the row lock, and the later one is judged against the counter the earlier one stored.
+    (Stored counters are never negative, so for ``new > 0`` only ``stored < new`` passes.)"""
+    return Q(sign_count=0) if new == 0 else Q(sign_count__lt=new)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from auth_methods import errors
 from auth_methods import policy as pol
 from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
@@ -267,35 +271,53 @@ def authenticate(
     if browser is not None:
         _check_browser(policy, browser, passkey, result.user_verified)
     now = timezone.now()
-    if checks.sign_count_regressed(passkey.sign_count, result.sign_count):
-        # Written outside any request transaction on purpose: the flag must survive the error.
-        Passkey.objects.filter(pk=passkey.pk).update(flagged=True, flagged_at=now)
-        raise _with_subject(
-            AuthError.of(
-                "sign_count_regressed",
-                f"The signature counter went from {passkey.sign_count} to {result.sign_count}: "
-                "possible cloned authenticator; the credential is now flagged.",
-            ),
-            user,
-            cred_id,
-        )
     with transaction.atomic():
-        Passkey.objects.filter(pk=passkey.pk).update(
-            sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up
+        # The counter check and its write are one conditional UPDATE: of two assertions racing
+        # with one counter (a clone) only one can match the row.
+        accepted = (
+            Passkey.objects.filter(pk=passkey.pk, flagged=False)
+            .filter(checks.sign_count_accepted(result.sign_count))
+            .update(sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up)
         )
-        audit_record(
-            actor=ctx.actor,
-            action="passkey.authenticate",
-            subject=user,
-            credential_id=cred_id,
-            data={"user_verified": result.user_verified},
-        )
+        if accepted:
+            audit_record(
+                actor=ctx.actor,
+                action="passkey.authenticate",
+                subject=user,
+                credential_id=cred_id,
+                data={"user_verified": result.user_verified},
+            )
+    if not accepted:
+        raise _with_subject(_counter_refusal(passkey, result.sign_count, now), user, cred_id)
     passkey.sign_count, passkey.last_used_at, passkey.backed_up = (
         result.sign_count,
         now,
         result.backed_up,
     )
     return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
+
+
+def _counter_refusal(passkey: Passkey, new_count: int, now: datetime) -> AuthError:
+    """Why the conditional UPDATE matched nothing. If the counter did not grow past the stored
+    one, flag the credential, again in one conditional statement; written outside any request
+    transaction on purpose, so the flag survives the error. Otherwise the credential was
+    flagged (or deleted) meanwhile."""
+    flagged = (
+        Passkey.objects.filter(pk=passkey.pk)
+        .exclude(checks.sign_count_accepted(new_count))
+        .update(flagged=True, flagged_at=Coalesce(F("flagged_at"), Value(now)))
+    )
+    if flagged:
+        return AuthError.of(
+            "sign_count_regressed",
+            f"The signature counter {new_count} did not grow past the stored one: possible "
+            "cloned authenticator; the credential is now flagged.",
+        )
+    if Passkey.objects.filter(pk=passkey.pk).exists():
+        return errors.CREDENTIAL_FLAGGED.with_detail(
+            "This credential was flagged as a possible clone meanwhile."
+        )
+    return _unknown_credential()
 
 
 def _with_subject(error: AuthError, user: User, credential_id: str) -> AuthError:
