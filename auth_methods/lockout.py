@@ -2,8 +2,9 @@
 
 A user is listed when they can sign in under the current policy and cannot under the
 proposed one: none of their passkeys would pass the sign-in rules and the password door is
-shut too. The passkey rules mirror ``policy_checks.check_authentication`` plus the RP ID the
-ceremony checks; attachment is not among them (sign-in does not check it, per the contract).
+shut too. Each passkey is judged by the very checks the ceremony runs
+(``policy_checks.sign_in_refusals``) on the facts of the assertion it would make, plus the RP
+ID it is bound to; attachment is not among them (sign-in does not check it, per the contract).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from functools import cache
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from auth_methods import policy_checks as checks
 from auth_methods.factors import FACTORS, PasskeyFactor
 from auth_methods.models import Passkey, User
+from auth_methods.passkeys.selectors import stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
 
-# Fields that only shape new registrations: a change never stops an existing passkey.
+# What each policy field can affect, in one place. Fields that only shape new registrations:
+# a change never stops an existing passkey.
 REGISTRATION_ONLY = {
     "passkey_registration_enabled": "Passkey registration",
     "authenticator_attachment": "Authenticator attachment",
@@ -29,6 +33,18 @@ REGISTRATION_ONLY = {
     "trusted_attestation_roots": "Trusted attestation roots",
     "max_passkeys_per_user": "Passkeys per user",
 }
+# Fields that decide who can sign in (passkey or password door): only a change to one of them
+# can lock someone out, so only then are users read.
+SIGN_IN_FIELDS = (
+    "passkey_login_enabled",
+    "rp_id",
+    "algorithms",
+    "user_verification",
+    "allowed_aaguids",
+    "allow_synced_passkeys",
+    "passwordless_only",
+    "mfa_required",
+)
 
 
 @dataclass(frozen=True)
@@ -56,27 +72,26 @@ class LockoutPreview:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def likely_assertion(passkey: Passkey) -> checks.VerifiedAssertion:
+    """The assertion ``passkey`` would make: present, verifying the user as it did when it was
+    registered, and as backup-eligible as it was then (the BE flag never changes)."""
+    return checks.VerifiedAssertion(
+        user_present=True,
+        user_verified=passkey.user_verified,
+        backup_eligible=passkey.backup_eligible,
+        backed_up=passkey.backed_up,
+        sign_count=passkey.sign_count + 1,
+    )
+
+
 def passkey_blockers(policy: OrgPolicy, passkey: Passkey, *, rp_id_changed: bool) -> list[str]:
     """Why ``passkey`` could not sign in under ``policy`` (empty: it works)."""
-    reasons = []
-    if passkey.flagged:
-        reasons.append("a passkey is flagged as a possible clone")
-    if not policy.passkey_login_enabled:
-        reasons.append("passkey sign-in is turned off")
+    refusals = checks.sign_in_refusals(policy, likely_assertion(passkey), stored_facts(passkey))
+    reasons = [refusal.detail for refusal in refusals]
     if rp_id_changed:
         # A passkey is bound to the RP ID it was created for; no authenticator offers it
-        # for another one.
-        reasons.append(f"the RP ID changes to {effective_rp_id(policy)}")
-    if passkey.algorithm not in policy.algorithms:
-        reasons.append(f"algorithm {passkey.algorithm} is no longer allowed")
-    if policy.user_verification == "required" and not passkey.user_verified:
-        reasons.append("user verification is required and a passkey was made without it")
-    if policy.allowed_aaguids and not (
-        passkey.aaguid_attested and passkey.aaguid.lower() in policy.allowed_aaguids
-    ):
-        reasons.append("a passkey's model is not proven to be on the AAGUID allow-list")
-    if not policy.allow_synced_passkeys and passkey.backup_eligible:
-        reasons.append("synced passkeys are not allowed")
+        # for another one (the ceremony's RP ID hash step).
+        reasons.append(f"The RP ID changes to {effective_rp_id(policy)}.")
     return reasons
 
 
@@ -118,16 +133,7 @@ def _assess(
 
 
 def _access_rules(policy: OrgPolicy) -> tuple[object, ...]:
-    return (
-        policy.passkey_login_enabled,
-        effective_rp_id(policy),
-        policy.algorithms,
-        policy.user_verification == "required",
-        policy.allowed_aaguids,
-        policy.allow_synced_passkeys,
-        policy.passwordless_only,
-        policy.mfa_required,
-    )
+    return (effective_rp_id(policy), *(getattr(policy, name) for name in SIGN_IN_FIELDS))
 
 
 def registration_notes(current: OrgPolicy, proposed: OrgPolicy) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from auth_methods.notifications import notify_passkey_added
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+from auth_methods.passkeys.selectors import stored_facts
 
 MAX_LABEL = 100
 
@@ -102,13 +103,14 @@ def register(
     checks.check_registration_allowed(policy, passkey_count=0)  # turned off meanwhile?
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
+    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
+    claims = ceremony.registration_claims(parsed, rp_id=rp_id, origins=origins)
+    checks.check_claims(policy, claims)  # before the attestation is verified
     result = ceremony.verify_registration(
         parsed,
         challenge=info.challenge,
-        rp_id=pol.effective_rp_id(policy),
-        origins=pol.expected_origins(policy),
-        require_user_verification=policy.user_verification == "required",
-        algorithms=policy.algorithms,
+        rp_id=rp_id,
+        origins=origins,
         trusted_roots=policy.trusted_attestation_roots,
     )
     checks.check_registration(policy, _registration_facts(result))
@@ -254,16 +256,18 @@ def authenticate(
             user,
             cred_id,
         )
-    result = ceremony.verify_assertion(
-        parsed,
-        challenge=info.challenge,
-        rp_id=pol.effective_rp_id(policy),
-        origins=pol.expected_origins(policy),
-        require_user_verification=policy.user_verification == "required",
-        public_key=bytes(passkey.public_key),
-    )
+    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
     try:
-        checks.check_authentication(policy, _assertion_facts(result), _stored_facts(passkey))
+        # The authenticator's claims first, so UP and UV refusals keep their own codes.
+        checks.check_claims(policy, ceremony.assertion_claims(parsed, rp_id=rp_id, origins=origins))
+        result = ceremony.verify_assertion(
+            parsed,
+            challenge=info.challenge,
+            rp_id=rp_id,
+            origins=origins,
+            public_key=bytes(passkey.public_key),
+        )
+        checks.check_authentication(policy, _assertion_facts(result), stored_facts(passkey))
     except AuthError as exc:
         raise _with_subject(exc, user, cred_id) from None
     if not user.is_active:
@@ -334,17 +338,6 @@ def _assertion_facts(result: ceremony.AssertionResult) -> checks.VerifiedAsserti
         backup_eligible=result.backup_eligible,
         backed_up=result.backed_up,
         sign_count=result.sign_count,
-    )
-
-
-def _stored_facts(passkey: Passkey) -> checks.StoredCredentialFacts:
-    return checks.StoredCredentialFacts(
-        aaguid=passkey.aaguid,
-        aaguid_attested=passkey.aaguid_attested,
-        backup_eligible=passkey.backup_eligible,
-        flagged=passkey.flagged,
-        sign_count=passkey.sign_count,
-        algorithm=passkey.algorithm,
     )
 
 
