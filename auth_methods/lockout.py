@@ -17,9 +17,9 @@ from functools import cache
 from django.db.models import Exists, OuterRef, Prefetch
 
 from auth_methods import policy_checks as checks
-from auth_methods.factors import FACTORS, PasskeyFactor
+from auth_methods.factors import PASSKEY, usable_factors
 from auth_methods.models import Passkey, User
-from auth_methods.passkeys.selectors import stored_facts
+from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
 
 # What each policy field can affect, in one place. Fields that only shape new registrations:
@@ -72,18 +72,6 @@ class LockoutPreview:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def likely_assertion(passkey: Passkey) -> checks.VerifiedAssertion:
-    """The assertion ``passkey`` would make: present, verifying the user as it did when it was
-    registered, and as backup-eligible as it was then (the BE flag never changes)."""
-    return checks.VerifiedAssertion(
-        user_present=True,
-        user_verified=passkey.user_verified,
-        backup_eligible=passkey.backup_eligible,
-        backed_up=passkey.backed_up,
-        sign_count=passkey.sign_count + 1,
-    )
-
-
 def passkey_blockers(policy: OrgPolicy, passkey: Passkey, *, rp_id_changed: bool) -> list[str]:
     """Why ``passkey`` could not sign in under ``policy`` (empty: it works)."""
     refusals = checks.sign_in_refusals(policy, likely_assertion(passkey), stored_facts(passkey))
@@ -110,8 +98,9 @@ def _password_blocker(
 
 
 def _other_second_factor(user: User) -> Callable[[], bool]:
-    """Whether a non-passkey factor (TOTP, ...) is usable; asked at most once per user."""
-    return cache(lambda: any(f.is_usable(user) for f in FACTORS if f.kind != PasskeyFactor.kind))
+    """Whether a factor other than the passkeys (judged above) is usable; asked at most once
+    per user."""
+    return cache(lambda: bool(usable_factors(user, without=PASSKEY)))
 
 
 def _assess(

@@ -1,12 +1,44 @@
-"""Admin resets of a user's second factors (authenticator app, recovery codes), for every door."""
+"""The second step after a password, and admin resets of a user's second factors, for every
+door. Which factors a user may use and how each is checked come from the registry
+(``factors.py``); nothing here branches on a factor's kind."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from auth_methods.audit import Actor, audit_record
+from auth_methods.errors import AuthError
+from auth_methods.factors import Factor, factor_of_kind, usable_factors
 from auth_methods.models import RecoveryCodeSet, TotpDevice, User
 from auth_methods.notifications import notify_totp_disabled
+from auth_methods.policy import OrgPolicy
+
+
+def second_factor_choices(policy: OrgPolicy, user: User) -> list[Factor]:
+    """The user's factors that can actually be passed now, in chooser order: a passkey counts
+    only while the policy would accept it at sign-in (otherwise it would strand them)."""
+    return usable_factors(user, policy=policy)
+
+
+def second_factor_needed(policy: OrgPolicy, user: User) -> bool:
+    """After a password: a second factor when the user has one or the org requires one."""
+    return policy.mfa_required or bool(second_factor_choices(policy, user))
+
+
+def second_factor_offered(policy: OrgPolicy, user: User, kind: str) -> Factor | None:
+    """The factor called ``kind`` when ``user`` may pass the second step with it now."""
+    return next((f for f in second_factor_choices(policy, user) if f.kind == kind), None)
+
+
+def second_factor_verify(
+    *, policy: OrgPolicy, actor: Actor, user: User, kind: str, proof: object
+) -> None:
+    """Check the second step: ``proof`` for the factor called ``kind``, which must be one the
+    user may use now; raises ``AuthError`` (``forbidden`` for a factor not on offer)."""
+    factor = factor_of_kind(kind)
+    if second_factor_offered(policy, user, kind) is None:
+        raise AuthError("forbidden", f"The {kind} factor is not available to this user.")
+    factor.verify(policy=policy, actor=actor, user=user, proof=proof)
 
 
 def second_factor_wipe(*, actor: Actor, user: User) -> int:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from auth_methods.encoding import b64url_decode
 from auth_methods.models import Passkey, User
-from auth_methods.policy_checks import StoredCredentialFacts
+from auth_methods.policy_checks import StoredCredentialFacts, VerifiedAssertion
 
 
 def passkeys_for_user(user: User) -> list[Passkey]:
@@ -35,4 +35,16 @@ def stored_facts(passkey: Passkey) -> StoredCredentialFacts:
         flagged=passkey.flagged,
         sign_count=passkey.sign_count,
         algorithm=passkey.algorithm,
+    )
+
+
+def likely_assertion(passkey: Passkey) -> VerifiedAssertion:
+    """The assertion ``passkey`` would make: present, verifying the user as it did when it was
+    registered, and as backup-eligible as it was then (the BE flag never changes)."""
+    return VerifiedAssertion(
+        user_present=True,
+        user_verified=passkey.user_verified,
+        backup_eligible=passkey.backup_eligible,
+        backed_up=passkey.backed_up,
+        sign_count=passkey.sign_count + 1,
     )
