@@ -133,4 +133,6 @@ def holds_passwordless_factor(user: User) -> bool:
 def is_last_required_factor(policy: OrgPolicy, user: User, *, without: object) -> bool:
     """True when the org requires a second factor and removing ``without`` (one passkey, the
     authenticator app, or a whole factor) leaves ``user`` none."""
-    return policy.mfa_required and not usable_factors(user, without=without)
+    return checks.second_factor_missing(
+        policy, holds_second_factor=lambda: bool(usable_factors(user, without=without))
+    )

@@ -89,10 +89,13 @@ def _password_blocker(
     """Why the password cannot get ``user`` in once no passkey works (None: it can)."""
     if not user.has_usable_password():
         return "they have no password"
-    # The password rule counts every passkey that is not flagged, working or not.
-    if policy.passwordless_only and any(not p.flagged for p in passkeys):
+    # The password rule counts every passkey that is not flagged, working or not (as
+    # ``factors.holds_passwordless_factor`` does, here from the passkeys already loaded).
+    if checks.password_refusal(
+        policy, holds_passwordless_factor=any(not p.flagged for p in passkeys)
+    ):
         return "passwordless-only refuses the password of anyone holding a passkey"
-    if policy.mfa_required and not other_factor():
+    if checks.second_factor_missing(policy, holds_second_factor=other_factor):
         return "a second factor is required and they have no other"
     return None
 

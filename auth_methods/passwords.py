@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.hashers import check_password, make_password
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.factors import holds_passwordless_factor
@@ -34,7 +35,10 @@ def password_check(*, policy: OrgPolicy, actor: Actor, email: str, password: str
             data={"email": email[:254]},
         )
         raise AuthError("unauthenticated", "That email and password do not match.")
-    if policy.passwordless_only and holds_passwordless_factor(user):
+    refusal = checks.password_refusal(
+        policy, holds_passwordless_factor=holds_passwordless_factor(user)
+    )
+    if refusal is not None:
         audit_record(
             actor=actor,
             action="password.sign_in",
@@ -42,5 +46,5 @@ def password_check(*, policy: OrgPolicy, actor: Actor, email: str, password: str
             code="forbidden",
             subject=user,
         )
-        raise AuthError("forbidden", "This organisation asks you to sign in with your passkey.")
+        raise refusal
     return user

@@ -5,6 +5,7 @@ returns ``None`` or raises the contract's ``AuthError``."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -232,6 +233,43 @@ def sign_in_refusals(
     the assertion's rules. What the ceremony checks, step by step, in one list."""
     off = _login_disabled(policy)
     return ([off] if off else []) + authentication_refusals(policy, a, stored)
+
+
+# --- the password door and the factors after it -------------------------------------------
+
+
+def password_refusal(policy: OrgPolicy, *, holds_passwordless_factor: bool) -> AuthError | None:
+    """``passwordless_only``: whoever holds a factor that signs in alone (a passkey) may not
+    use the password."""
+    if not (policy.passwordless_only and holds_passwordless_factor):
+        return None
+    return errors.FORBIDDEN.with_detail("This organisation asks you to sign in with your passkey.")
+
+
+def second_step_due(policy: OrgPolicy, *, holds_second_factor: bool) -> bool:
+    """After a password: a second step when the org requires one (``mfa_required``) or the
+    user has set one up."""
+    return policy.mfa_required or holds_second_factor
+
+
+def second_factor_missing(policy: OrgPolicy, *, holds_second_factor: Callable[[], bool]) -> bool:
+    """``mfa_required`` and the user would have no second factor: the password alone cannot
+    get them in, and the last factor may not be removed. ``holds_second_factor`` is asked
+    only when the org requires one (it may cost a query)."""
+    return policy.mfa_required and not holds_second_factor()
+
+
+def check_passkey_alone(policy: OrgPolicy, *, after_password: bool, user_verified: bool) -> None:
+    """A browser sign-in with a passkey and no password first must satisfy ``mfa_required`` on
+    its own: only a passkey that verified its user counts as two factors."""
+    if after_password or not second_factor_missing(
+        policy, holds_second_factor=lambda: user_verified
+    ):
+        return
+    raise errors.USER_VERIFICATION_REQUIRED.with_detail(
+        "This organisation requires two factors: use a passkey that verifies you "
+        "(PIN or biometrics), or sign in with your password first.",
+    )
 
 
 def sign_count_regressed(stored: int, new: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.factors import Factor, factor_of_kind, usable_factors
@@ -22,12 +23,15 @@ def second_factor_choices(policy: OrgPolicy, user: User) -> list[Factor]:
 
 def second_factor_needed(policy: OrgPolicy, user: User) -> bool:
     """After a password: a second factor when the user has one or the org requires one."""
-    return policy.mfa_required or bool(second_factor_choices(policy, user))
+    return checks.second_step_due(
+        policy, holds_second_factor=bool(second_factor_choices(policy, user))
+    )
 
 
 def second_factor_offered(policy: OrgPolicy, user: User, kind: str) -> Factor | None:
     """The factor called ``kind`` when ``user`` may pass the second step with it now."""
-    return next((f for f in second_factor_choices(policy, user) if f.kind == kind), None)
+    factor = factor_of_kind(kind)
+    return factor if factor.is_usable(user, policy=policy) else None
 
 
 def second_factor_verify(
@@ -35,8 +39,8 @@ def second_factor_verify(
 ) -> None:
     """Check the second step: ``proof`` for the factor called ``kind``, which must be one the
     user may use now; raises ``AuthError`` (``forbidden`` for a factor not on offer)."""
-    factor = factor_of_kind(kind)
-    if second_factor_offered(policy, user, kind) is None:
+    factor = second_factor_offered(policy, user, kind)
+    if factor is None:
         raise AuthError("forbidden", f"The {kind} factor is not available to this user.")
     factor.verify(policy=policy, actor=actor, user=user, proof=proof)
 

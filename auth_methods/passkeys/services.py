@@ -223,12 +223,9 @@ def _check_browser(
 ) -> None:
     if browser.pending_user_id is not None and passkey.user_id != browser.pending_user_id:
         raise _unknown_credential()
-    if browser.pending_user_id is None and policy.mfa_required and not uv:
-        raise AuthError.of(
-            "user_verification_required",
-            "This organisation requires two factors: use a passkey that verifies you "
-            "(PIN or biometrics), or sign in with your password first.",
-        )
+    checks.check_passkey_alone(
+        policy, after_password=browser.pending_user_id is not None, user_verified=uv
+    )
 
 
 def authenticate(
