@@ -253,24 +253,39 @@ def authenticate(
             user,
             cred_id,
         )
-    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
     try:
-        # The authenticator's claims first, so UP and UV refusals keep their own codes.
-        checks.check_claims(policy, ceremony.assertion_claims(parsed, rp_id=rp_id, origins=origins))
-        result = ceremony.verify_assertion(
-            parsed,
-            challenge=info.challenge,
-            rp_id=rp_id,
-            origins=origins,
-            public_key=bytes(passkey.public_key),
-        )
-        checks.check_authentication(policy, _assertion_facts(result), stored_facts(passkey))
+        result = _verified_assertion(policy, parsed, info.challenge, passkey)
     except AuthError as exc:
         raise _with_subject(exc, user, cred_id) from None
     if not user.is_active:
         raise _with_subject(AuthError.of("user_inactive", "This user is disabled."), user, cred_id)
     if browser is not None:
         _check_browser(policy, browser, passkey, result.user_verified)
+    _record_sign_in(ctx, passkey, result, cred_id)
+    return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
+
+
+def _verified_assertion(
+    policy: pol.OrgPolicy, parsed: Any, challenge: bytes, passkey: Passkey
+) -> ceremony.AssertionResult:
+    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
+    # The authenticator's claims first, so UP and UV refusals keep their own codes.
+    checks.check_claims(policy, ceremony.assertion_claims(parsed, rp_id=rp_id, origins=origins))
+    result = ceremony.verify_assertion(
+        parsed,
+        challenge=challenge,
+        rp_id=rp_id,
+        origins=origins,
+        public_key=bytes(passkey.public_key),
+    )
+    checks.check_authentication(policy, _assertion_facts(result), stored_facts(passkey))
+    return result
+
+
+def _record_sign_in(
+    ctx: CeremonyContext, passkey: Passkey, result: ceremony.AssertionResult, cred_id: str
+) -> None:
+    """Store the new counter and last use, audited; or refuse the sign-in."""
     now = timezone.now()
     with transaction.atomic():
         # The counter check and its write are one conditional UPDATE: of two assertions racing
@@ -284,18 +299,18 @@ def authenticate(
             audit_record(
                 actor=ctx.actor,
                 action="passkey.authenticate",
-                subject=user,
+                subject=passkey.user,
                 credential_id=cred_id,
                 data={"user_verified": result.user_verified},
             )
     if not accepted:
-        raise _with_subject(_counter_refusal(passkey, result.sign_count, now), user, cred_id)
+        refusal = _counter_refusal(passkey, result.sign_count, now)
+        raise _with_subject(refusal, passkey.user, cred_id)
     passkey.sign_count, passkey.last_used_at, passkey.backed_up = (
         result.sign_count,
         now,
         result.backed_up,
     )
-    return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
 
 
 def _counter_refusal(passkey: Passkey, new_count: int, now: datetime) -> AuthError:
