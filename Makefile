@@ -7,14 +7,16 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 PORT ?= 8000
 # Without DATABASE_URL, commands run inside an embedded PostgreSQL (data under .data/).
 WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
-DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT)
+DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT) PASSGATE_SIGNUP=$${PASSGATE_SIGNUP:-open}
 
-.PHONY: run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
+.PHONY: venv run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
 
 run: $(STAMP)
 	$(WITH_DB) $(MAKE) --no-print-directory serve

@@ -69,12 +69,12 @@ def recovery_link_request(*, actor: Actor, email: str, base_url: str) -> None:
     if user is None:
         return
     with transaction.atomic():
-        token = _link_issue(user, LINK_TTL)
+        token = link_issue(user, LINK_TTL)
         audit_record(actor=actor, action="recovery_link.request", subject=user)
         notify_recovery_link(user, f"{base_url.rstrip('/')}/recover/{token}")
 
 
-def _link_issue(user: User, ttl: timedelta) -> str:
+def link_issue(user: User, ttl: timedelta) -> str:
     """A new link for ``user``, replacing any older unused one; returns its token."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     RecoveryLink.objects.filter(user=user, used_at__isnull=True).delete()
@@ -99,7 +99,7 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
         raise AuthError.of("not_found", "Registration links are sent from an organisation.")
     base_url = org_origins(org)[0]  # the org's own primary host, never a request's
     with transaction.atomic():
-        token = _link_issue(user, REGISTRATION_LINK_TTL)
+        token = link_issue(user, REGISTRATION_LINK_TTL)
         audit_record(actor=actor, action="registration_link.send", subject=user)
         notify_registration_link(
             user,

@@ -3,6 +3,7 @@ the schema of the organisation that sent it (or, from beat, of every organisatio
 
 from __future__ import annotations
 
+from auth_methods.org_signup import signup_mail_send
 from auth_methods.outbox import SEND_ERRORS, outbox_send, outbox_sweep
 from auth_methods.passkeys.challenges import challenges_purge_expired
 from auth_methods.recovery import recovery_links_purge_expired
@@ -35,3 +36,15 @@ def send_outbox_message(message_id: int) -> bool:
 @app.task(name="auth_methods.sweep_outbox")  # type: ignore[untyped-decorator]
 def sweep_outbox() -> int:
     return outbox_sweep()
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    name="auth_methods.send_signup_mail",
+    autoretry_for=SEND_ERRORS,
+    max_retries=8,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def send_signup_mail(request_id: str) -> bool:
+    return signup_mail_send(request_id)

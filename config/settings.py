@@ -32,6 +32,8 @@ SECRET_KEY = env_secret(
 # Unset: one key derived from the secret key.
 ENCRYPTION_KEYS = env_list("PASSGATE_ENCRYPTION_KEYS", [])
 BASE_DOMAIN = env_str("PASSGATE_BASE_DOMAIN", "localhost").lower()
+# Organisations signing up by themselves on the platform host: open, closed or invite (codes).
+SIGNUP_MODE = env_choice("PASSGATE_SIGNUP", "closed", ("open", "closed", "invite"))
 # Hosts that serve the platform (health, docs, staff admin) rather than an organisation.
 PLATFORM_HOSTS = sorted({BASE_DOMAIN, *env_list("PASSGATE_PLATFORM_HOSTS", ["127.0.0.1"])})
 HTTPS = env_bool("PASSGATE_HTTPS", not DEBUG)
@@ -69,6 +71,8 @@ INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 
 TENANT_MODEL = "tenants.Organisation"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# Forks migration workers only after closing the connection pool (tenants/migration_executors.py).
+GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 TENANT_CACHE_SECONDS = env_int("PASSGATE_TENANT_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # Issue `SET search_path` once per schema switch, not before every cursor (django-tenants
 # resets it on set_tenant, close, rollback and savepoint rollback).

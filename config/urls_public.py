@@ -1,7 +1,7 @@
 """The platform host: probes, API docs and the staff admin. No organisation endpoints."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from tenants.health import healthz, readyz
@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(urlconf="config.urls_org"), name="schema"),
     path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", include("portal.signup_urls")),
 ]
 
 handler404 = "config.handlers.not_found"

@@ -10,6 +10,22 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from tenants.context import platform_tenant, use_public_schema, use_tenant
 from tenants.selectors import org_for_host
 
+DISABLED_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Organisation disabled</title>"
+    "<h1>Organisation disabled</h1><p>This organisation has been disabled by the platform's "
+    "staff. Its administrators can contact them to enable it again.</p></html>"
+)
+
+
+def org_disabled(request: HttpRequest) -> HttpResponse:
+    if "text/html" in request.META.get("HTTP_ACCEPT", ""):
+        return HttpResponse(DISABLED_PAGE, status=403)
+    body = {"type": "about:blank", "title": "Forbidden", "status": 403, "code": "forbidden"}
+    detail = "This organisation is disabled."
+    return JsonResponse(
+        {**body, "detail": detail}, status=403, content_type="application/problem+json"
+    )
+
 
 def problem_not_found(detail: str) -> HttpResponse:
     body = {"type": "about:blank", "title": "Not found", "status": 404, "code": "not_found"}
@@ -42,6 +58,8 @@ class OrgRoutingMiddleware(TenantMainMiddleware):
             org = org_for_host(hostname, ttl=self.ttl)
             if org is None:
                 return problem_not_found(f"No organisation is served at {hostname}.")
+            if not org.is_active:
+                return org_disabled(request)
             tenant = org
         tenant.domain_url = hostname
         request.tenant = tenant  # type: ignore[attr-defined]

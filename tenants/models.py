@@ -17,6 +17,8 @@ class Organisation(TenantMixin):
     slug = models.SlugField(max_length=40, unique=True, validators=[RegexValidator(SLUG_RE)])
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # A disabled org's hosts answer "organisation disabled"; nothing is deleted (reversible).
+    is_active = models.BooleanField(default=True)
 
     # Schemas are created explicitly by tenants.services.org_create, which validates first.
     auto_create_schema = True
@@ -45,3 +47,8 @@ class Organisation(TenantMixin):
 class Domain(DomainMixin):
     def __str__(self) -> str:
         return str(self.domain)
+
+
+from tenants.signup_models import PlatformAuditEvent, SignupInvitation, SignupRequest  # noqa: E402
+
+__all__ = ["Domain", "Organisation", "PlatformAuditEvent", "SignupInvitation", "SignupRequest"]

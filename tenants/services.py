@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from tenants.context import use_public_schema
 from tenants.hosts import default_host, is_valid_hostname, origin_for_host
 from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Organisation
+from tenants.platform_audit import platform_audit
 
 
 class OrgError(ValueError):
@@ -30,16 +31,40 @@ def schema_for_slug(slug: str) -> str:
     return "org_" + slug.replace("-", "_")
 
 
-def _validate_slug(slug: str) -> None:
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot name a new organisation (format, reserved, taken), or None."""
     if not re.match(SLUG_RE, slug):
-        raise OrgError(
-            f"Invalid slug {slug!r}: use 2-40 lower-case letters, digits and single hyphens, "
+        return (
+            f"Invalid slug {slug[:60]!r}: use 2-40 lower-case letters, digits and single hyphens, "
             "starting with a letter."
         )
     if slug in RESERVED_SLUGS:
-        raise OrgError(f"The slug {slug!r} is reserved.")
+        return f"The slug {slug!r} is reserved."
     if Organisation.objects.filter(slug=slug).exists():
-        raise OrgError(f"An organisation with the slug {slug!r} already exists.")
+        return f"An organisation with the slug {slug!r} already exists."
+    return None
+
+
+def slug_suggestions(slug: str, *, count: int = 3) -> list[str]:
+    """Free slugs close to ``slug`` (its cleaned-up form, then numbered variants)."""
+    base = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", slug.strip().lower())).strip("-")
+    if not base or not base[0].isalpha():
+        base = f"org-{base}".strip("-")
+    base = base[:36].rstrip("-") or "org"
+    candidates = [base, *(f"{base}-{n}" for n in range(2, 2 + count * 4))]
+    free: list[str] = []
+    for candidate in candidates:
+        if slug_problem(candidate) is None and candidate != slug:
+            free.append(candidate)
+        if len(free) == count:
+            break
+    return free
+
+
+def _validate_slug(slug: str) -> None:
+    problem = slug_problem(slug)
+    if problem is not None:
+        raise OrgError(problem)
 
 
 def _validate_hosts(hosts: Sequence[str]) -> None:
@@ -85,3 +110,13 @@ def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedO
 
 def org_delete(org: Organisation) -> None:
     org.delete(force_drop=True)
+
+
+def org_set_active(org: Organisation, active: bool, *, actor: str) -> None:
+    """Disable (or enable again) an organisation: its hosts then answer "organisation disabled";
+    nothing is deleted. Audited on the platform; the save empties the routing cache."""
+    org.is_active = active
+    org.save(update_fields=["is_active"])
+    platform_audit(
+        "org.enable" if active else "org.disable", "success", actor=actor, subject=org.slug
+    )

@@ -9,7 +9,9 @@ if (form) {
     error.hidden = true
     try {
       await register(document.getElementById('new-passkey-label').value)
-      window.location.reload()
+      // A new org's first admin goes on to the portal's first steps; others see their list.
+      if (form.dataset.next) window.location.assign(form.dataset.next)
+      else window.location.reload()
     } catch (e) {
       error.textContent = explain(e)
       error.hidden = false
