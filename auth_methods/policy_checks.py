@@ -94,7 +94,8 @@ def _verification(policy: OrgPolicy, uv: bool) -> AuthError | None:
     if policy.user_verification != "required" or uv:
         return None
     return errors.USER_VERIFICATION_REQUIRED.with_detail(
-        "This organisation requires user verification and the UV flag is not set.",
+        "This organisation requires user verification (PIN or biometrics) and the passkey "
+        "did not verify its user (no UV flag).",
     )
 
 

@@ -167,7 +167,8 @@ def test_each_user_gets_the_reasons_that_are_new_and_why_the_password_fails(
     (only,) = lockout_preview(CURRENT, proposed).users
     assert only.email == "no-uv@acme.test" and only.user_id == people["no-uv"].pk
     assert only.reasons == (
-        "This organisation requires user verification and the UV flag is not set.",
+        "This organisation requires user verification (PIN or biometrics) and the passkey "
+        "did not verify its user (no UV flag).",
         "they have no password",
     )
     current = replace(CURRENT, passkey_login_enabled=False)
