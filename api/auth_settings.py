@@ -1,9 +1,14 @@
-"""GET/PATCH /api/v1/auth-settings: the organisation's passkey policy."""
+"""GET/PATCH /api/v1/auth-settings: the organisation's passkey policy.
+
+The object's fields, types, ranges and defaults come from the policy table
+(``auth_methods.policy_fields``): the answer is ``policy_values``, the request is checked by the
+settings service, and the OpenAPI schema is each field's kind described as JSON Schema."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,47 +19,55 @@ from api.context import actor_for, request_org
 from api.permissions import IsOrgAdmin
 from auth_methods.errors import AuthError
 from auth_methods.policy import policy_values
+from auth_methods.policy_fields import policy_table
 from auth_methods.settings_service import auth_settings_update, policy_for
-
-_REQUIREMENT = ["required", "preferred", "discouraged"]
 
 
 class AuthSettingsSerializer(serializers.Serializer[Any]):
-    """The policy's shape, for the OpenAPI schema; the rules live in policy_validation."""
+    """An organisation's passkey policy."""
 
-    passkey_registration_enabled = serializers.BooleanField()
-    passkey_login_enabled = serializers.BooleanField()
-    user_verification = serializers.ChoiceField(choices=_REQUIREMENT)
-    attestation = serializers.ChoiceField(choices=["none", "indirect", "direct", "enterprise"])
-    require_trusted_attestation = serializers.BooleanField()
-    authenticator_attachment = serializers.ChoiceField(
-        choices=["platform", "cross-platform", "any"]
-    )
-    resident_key = serializers.ChoiceField(choices=_REQUIREMENT)
-    algorithms = serializers.ListField(child=serializers.IntegerField())
-    timeout_seconds = serializers.IntegerField(min_value=10, max_value=600)
-    rp_id = serializers.CharField(allow_null=True)
-    rp_name = serializers.CharField(allow_null=True)
-    allowed_origins = serializers.ListField(child=serializers.CharField())
-    allowed_aaguids = serializers.ListField(child=serializers.UUIDField())
-    max_passkeys_per_user = serializers.IntegerField(min_value=1, max_value=100)
-    allow_synced_passkeys = serializers.BooleanField()
-    trusted_attestation_roots = serializers.ListField(child=serializers.CharField())
-    token_ttl_seconds = serializers.IntegerField(min_value=60, max_value=3600)
-    mfa_required = serializers.BooleanField()
-    passwordless_only = serializers.BooleanField()
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return dict(policy_values(instance))
+
+
+def policy_schema(direction: str) -> dict[str, Any]:
+    """The policy object as OpenAPI: every answer holds every field; a PATCH may send any of
+    them and nothing else."""
+    properties = {}
+    for row in policy_table():
+        schema = {"title": row.label, **row.kind.schema(), "example": row.example}
+        if direction == "response" and row.fallback is not None:
+            schema.pop("nullable", None)  # a null value is answered by its fallback
+        properties[row.name] = schema
+    result: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if direction == "response":
+        result["required"] = list(properties)
+    return result
+
+
+class AuthSettingsSchema(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    target_class = AuthSettingsSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return policy_schema(str(direction))
 
 
 class AuthSettingsApi(APIView):
     permission_classes = [IsOrgAdmin]
     audit_action = "auth_settings.update"
 
-    @extend_schema(responses={200: AuthSettingsSerializer})
+    @extend_schema(summary="Read the passkey policy", responses={200: AuthSettingsSerializer})
     def get(self, request: Request) -> Response:
-        return Response(policy_values(policy_for(request_org(request))))
+        return Response(AuthSettingsSerializer(policy_for(request_org(request))).data)
 
     @extend_schema(
-        request=AuthSettingsSerializer(partial=True), responses={200: AuthSettingsSerializer}
+        summary="Change the passkey policy",
+        request=AuthSettingsSerializer(partial=True),
+        responses={200: AuthSettingsSerializer},
     )
     def patch(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
@@ -64,4 +77,4 @@ class AuthSettingsApi(APIView):
         updated = auth_settings_update(
             org=request_org(request), actor=actor_for(request), changes=request.data
         )
-        return Response(policy_values(updated))
+        return Response(AuthSettingsSerializer(updated).data)

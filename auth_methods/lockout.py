@@ -21,17 +21,12 @@ from auth_methods.factors import PASSKEY, usable_factors
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
+from auth_methods.policy_fields import POLICY_TABLE, Affects
 
 # What each policy field can affect, in one place. Fields that only shape new registrations:
 # a change never stops an existing passkey.
 REGISTRATION_ONLY = {
-    "passkey_registration_enabled": "Passkey registration",
-    "authenticator_attachment": "Authenticator attachment",
-    "resident_key": "Discoverable credentials",
-    "attestation": "Attestation",
-    "require_trusted_attestation": "Require trusted attestation",
-    "trusted_attestation_roots": "Trusted attestation roots",
-    "max_passkeys_per_user": "Passkeys per user",
+    row.name: row.label for row in POLICY_TABLE if row.affects is Affects.REGISTRATION
 }
 # Fields that decide who can sign in (passkey or password door): only a change to one of them
 # can lock someone out, so only then are users read.

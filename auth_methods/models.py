@@ -82,7 +82,9 @@ class User(AbstractBaseUser):
 
 
 class AuthSettings(models.Model):
-    """The org's passkey policy: one row; ``values`` holds every field, validated on write."""
+    """The org's passkey policy: one row. ``values`` holds the fields that differ from their
+    defaults in the policy table (``auth_methods.policy_fields``), validated on write; a new
+    field therefore needs no migration, every organisation starts at its default."""
 
     values = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)

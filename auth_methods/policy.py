@@ -8,52 +8,22 @@ py_webauthn calls; ``settings_service.py`` loads and stores the policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-DEFAULT_ALGORITHMS = (-8, -7, -257)
-
-
-@dataclass(frozen=True)
-class OrgPolicy:
-    # The contract's fields, with its defaults.
-    passkey_registration_enabled: bool = True
-    passkey_login_enabled: bool = True
-    user_verification: str = "preferred"
-    attestation: str = "none"
-    require_trusted_attestation: bool = False
-    authenticator_attachment: str = "any"
-    resident_key: str = "preferred"
-    algorithms: tuple[int, ...] = DEFAULT_ALGORITHMS
-    timeout_seconds: int = 60
-    rp_id: str | None = None
-    rp_name: str | None = None
-    allowed_origins: tuple[str, ...] = ()
-    allowed_aaguids: tuple[str, ...] = ()
-    max_passkeys_per_user: int = 20
-    allow_synced_passkeys: bool = True
-    trusted_attestation_roots: tuple[str, ...] = ()
-    token_ttl_seconds: int = 300
-    mfa_required: bool = False
-    passwordless_only: bool = False
-    # The organisation itself, which the defaults above refer to.
-    org_name: str = ""
-    primary_host: str = ""
-    org_origins: tuple[str, ...] = ()
-
-
-CONTEXT_FIELDS = ("org_name", "primary_host", "org_origins")
-POLICY_FIELDS = tuple(f.name for f in fields(OrgPolicy) if f.name not in CONTEXT_FIELDS)
+# The policy's fields and their defaults live in the one table, ``policy_fields``; they are
+# re-exported here for the many modules that take an ``OrgPolicy``.
+from auth_methods.policy_fields import DEFAULT_ALGORITHMS as DEFAULT_ALGORITHMS
+from auth_methods.policy_fields import POLICY_FIELDS as POLICY_FIELDS
+from auth_methods.policy_fields import OrgPolicy as OrgPolicy
+from auth_methods.policy_fields import policy_table
+from auth_methods.policy_formats import host_is_under as host_is_under
 
 
 def policy_values(policy: OrgPolicy) -> dict[str, object]:
-    """The contract's JSON object (tuples as lists)."""
-    values: dict[str, object] = {}
-    for name in POLICY_FIELDS:
-        value = getattr(policy, name)
-        values[name] = list(value) if isinstance(value, tuple) else value
-    values["rp_name"] = effective_rp_name(policy)  # the contract: a string, the org name by default
-    return values
+    """The contract's JSON object: every field of the table (tuples as lists; ``rp_name``
+    answers the org name when it follows the organisation)."""
+    return {row.name: row.answered(policy) for row in policy_table()}
 
 
 @dataclass(frozen=True)
@@ -108,12 +78,6 @@ def effective_rp_name(policy: OrgPolicy) -> str:
 def expected_origins(policy: OrgPolicy) -> tuple[str, ...]:
     """Every origin accepted at verification: the org's own, then the extra allowed ones."""
     return tuple(dict.fromkeys((*policy.org_origins, *policy.allowed_origins)))
-
-
-def host_is_under(host: str, domain: str) -> bool:
-    """``host`` is ``domain`` or a subdomain of it, label-wise (``notacme.com`` is not under
-    ``acme.com``)."""
-    return host == domain or host.endswith("." + domain)
 
 
 def related_origins(policy: OrgPolicy) -> tuple[str, ...]:

@@ -12,31 +12,38 @@ from django.db import transaction
 
 from auth_methods.audit import Actor, audit_record
 from auth_methods.models import AuthSettings
-from auth_methods.policy import POLICY_FIELDS, OrgPolicy, policy_values
+from auth_methods.policy import OrgPolicy, policy_values
+from auth_methods.policy_fields import policy_table
 from auth_methods.policy_validation import validate_changes
 from tenants.hosts import origin_for_host
 from tenants.models import Organisation
 from tenants.selectors import org_hosts
 
 
+def _json(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _stored(policy: OrgPolicy) -> dict[str, Any]:
-    """The fields as chosen (rp_id/rp_name stay null when they follow the organisation)."""
+    """What the row keeps: the fields whose value differs from the table's default (rp_id and
+    rp_name stay null when they follow the organisation). A default changed in a later
+    release so reaches every organisation that never chose otherwise."""
     return {
-        name: list(value) if isinstance(value, tuple) else value
-        for name in POLICY_FIELDS
-        for value in [getattr(policy, name)]
+        row.name: _json(value)
+        for row in policy_table()
+        for value in [getattr(policy, row.name)]
+        if value != row.default
     }
 
 
-_DEFAULTS = _stored(OrgPolicy())
-
-
 def _build(org: Organisation, stored: Mapping[str, Any]) -> OrgPolicy:
+    names = {row.name for row in policy_table()}
     hosts = org_hosts(org)
+    # A stored key the table no longer holds (a field removed in a later release) is ignored.
     values: dict[str, Any] = {
         name: tuple(value) if isinstance(value, list) else value
         for name, value in stored.items()
-        if name in POLICY_FIELDS
+        if name in names
     }
     context = OrgPolicy(
         org_name=org.name,
@@ -74,10 +81,8 @@ def auth_settings_update(
             current, changes, org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
         )
         before, after = policy_values(current), policy_values(updated)
-        changed = [name for name in POLICY_FIELDS if before[name] != after[name]]
-        # Only values that differ from the defaults are stored, so a default changed in a
-        # later release reaches every organisation that never chose otherwise.
-        row.values = {k: v for k, v in _stored(updated).items() if v != _DEFAULTS[k]}
+        changed = [name for name in before if before[name] != after[name]]
+        row.values = _stored(updated)
         row.save()
         transaction.on_commit(lambda: cache.delete(_POLICY_CACHE_KEY))
         cache.delete(_POLICY_CACHE_KEY)

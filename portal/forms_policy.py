@@ -1,7 +1,8 @@
-"""The passkey-policy form: every policy field, shape only.
+"""The passkey-policy form: every field of the policy table, shape only.
 
-Meaning (ranges, origins, the RP ID, combinations) is decided by
-``policy_validation.validate_changes``; its errors are put on these fields by name.
+Each input, label, help text, section and enforcement badge comes from the table
+(``auth_methods.policy_fields``); meaning (ranges, origins, the RP ID, combinations) is decided
+by ``policy_validation.validate_changes``, whose errors are put on these fields by name.
 """
 
 from __future__ import annotations
@@ -13,16 +14,25 @@ from typing import Any
 from django import forms
 from django.forms import BoundField
 
-from auth_methods.policy import POLICY_FIELDS, OrgPolicy
-from auth_methods.policy_validation import REQUIREMENTS
+from auth_methods.policy import OrgPolicy
+from auth_methods.policy_fields import MODEL_CAVEAT as MODEL_CAVEAT
+from auth_methods.policy_fields import Enforcement, PolicyField, policy_table
+from auth_methods.policy_fields import Section as PolicySection
+from auth_methods.policy_kinds import (
+    Choice,
+    CoseAlgorithm,
+    Flag,
+    ListOf,
+    PemCertificate,
+    Text,
+    Whole,
+)
 
-SERVER, HINT, DISPLAY = "server", "hint", "display"
 ENFORCEMENT_LABELS = {
-    SERVER: "Enforced on the server",
-    HINT: "Hint to the browser",
-    DISPLAY: "Shown to people",
+    Enforcement.SERVER.value: "Enforced on the server",
+    Enforcement.HINT.value: "Hint to the browser",
+    Enforcement.DISPLAY.value: "Shown to people",
 }
-MODEL_CAVEAT = "Only an attested AAGUID allow-list truly enforces the authenticator model."
 
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
 
@@ -94,127 +104,58 @@ class OptionalTextField(forms.CharField):
         return super().clean(value) or None
 
 
-def _bool(label: str, help_text: str) -> forms.BooleanField:
-    return forms.BooleanField(required=False, label=label, help_text=help_text)
-
-
-def _choice(label: str, choices: tuple[str, ...], help_text: str) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=[(c, c) for c in choices], help_text=help_text)
-
-
-def _number(label: str, help_text: str) -> forms.IntegerField:
-    return forms.IntegerField(label=label, help_text=help_text)
+def _form_field(row: PolicyField) -> forms.Field:
+    """The input for one row of the policy table, chosen by the kind of value it holds."""
+    kind, label, help_text = row.kind, row.label, row.help
+    if isinstance(kind, Flag):
+        return forms.BooleanField(required=False, label=label, help_text=help_text)
+    if isinstance(kind, Choice):
+        choices = [(c, c) for c in kind.options]
+        return forms.ChoiceField(label=label, choices=choices, help_text=help_text)
+    if isinstance(kind, Whole):
+        # No min/max here: the range is the service's rule, and its message says it.
+        return forms.IntegerField(label=label, help_text=help_text)
+    if isinstance(kind, Text):
+        return OptionalTextField(label=label, help_text=help_text)
+    if isinstance(kind, ListOf) and isinstance(kind.item, CoseAlgorithm):
+        return AlgorithmsField(label=label, help_text=help_text)
+    if isinstance(kind, ListOf) and isinstance(kind.item, PemCertificate):
+        return PemField(label=label, help_text=help_text)
+    if isinstance(kind, ListOf):
+        return LinesField(label=label, help_text=help_text)
+    raise TypeError(f"no portal input for the kind of {row.name}: {kind!r}")
 
 
 class PolicyForm(forms.Form):
-    passkey_registration_enabled = _bool(
-        "Allow passkey registration", "When off, nobody can add a passkey."
-    )
-    passkey_login_enabled = _bool(
-        "Allow signing in with passkeys",
-        "When off, passkeys sign nobody in, not even as the second factor.",
-    )
-    mfa_required = _bool(
-        "Require a second factor",
-        "A password sign-in must be followed by a second factor, and a passkey used alone must "
-        "verify the person (PIN or biometrics).",
-    )
-    passwordless_only = _bool(
-        "Passwordless only", "People who hold a passkey may no longer sign in with a password."
-    )
-    user_verification = _choice(
-        "User verification",
-        REQUIREMENTS,
-        "Whether the authenticator must check it is the right person (PIN or biometrics). "
-        "With required, the server refuses any response without the UV flag; preferred and "
-        "discouraged are passed to the browser only.",
-    )
-    timeout_seconds = _number(
-        "Ceremony timeout (seconds)",
-        "10 to 600: how long the browser waits, and how long a challenge stays valid.",
-    )
-    token_ttl_seconds = _number(
-        "Sign-in token lifetime (seconds)",
-        "60 to 3600: lifetime of the signed token returned after a passkey sign-in.",
-    )
-    authenticator_attachment = _choice(
-        "Authenticator attachment",
-        ("any", "platform", "cross-platform"),
-        "platform = built into the device; cross-platform = a security key or a phone. Passed "
-        "to the browser as a preference and hints. The browser reports the attachment "
-        "unsigned: a registration that contradicts it is refused, one that omits it is "
-        f"accepted, and sign-in does not check it. {MODEL_CAVEAT}",
-    )
-    resident_key = _choice(
-        "Discoverable credentials",
-        REQUIREMENTS,
-        "Whether new passkeys should be discoverable, for sign-in without typing a username.",
-    )
-    allow_synced_passkeys = _bool(
-        "Allow synced passkeys",
-        "When off, backup-eligible (synced) passkeys are refused at registration and sign-in.",
-    )
-    algorithms = AlgorithmsField(
-        label="Signature algorithms",
-        help_text="COSE ids in order of preference, separated by commas or new lines "
-        "(-8 Ed25519, -7 ES256, -257 RS256). Registration and sign-in refuse any other.",
-    )
-    max_passkeys_per_user = _number(
-        "Passkeys per user", "1 to 100: registration is refused past this many."
-    )
-    attestation = _choice(
-        "Attestation",
-        ("none", "indirect", "direct", "enterprise"),
-        "Which proof of the authenticator model to ask the browser for. On its own this is a "
-        "request; “Require trusted attestation” or an AAGUID allow-list makes the server insist.",
-    )
-    require_trusted_attestation = _bool(
-        "Require trusted attestation",
-        "Needs attestation direct or enterprise. Refuses registrations whose attestation is "
-        "missing, self-signed or not chained to a trusted root.",
-    )
-    allowed_aaguids = LinesField(
-        label="Allowed authenticator models (AAGUIDs)",
-        help_text="One UUID per line; empty = any model. Needs attestation direct or "
-        "enterprise: a model counts only when a trusted attestation proved it, at registration "
-        f"and at sign-in. {MODEL_CAVEAT}",
-    )
-    trusted_attestation_roots = PemField(
-        label="Trusted attestation roots",
-        help_text="PEM certificates that attestation chains must reach when attestation is "
-        "required, besides the built-in Apple and Google roots.",
-    )
-    rp_id = OptionalTextField(
-        label="RP ID",
-        help_text="The domain passkeys are bound to; empty = the organisation's primary host. "
-        "Must be that host or a registrable suffix of it. Changing it strands every existing "
-        "passkey.",
-    )
-    rp_name = OptionalTextField(
-        label="RP name", help_text="The name authenticators show; empty = the organisation's name."
-    )
-    allowed_origins = LinesField(
-        label="Extra allowed origins",
-        help_text="One per line, https://host[:port] (http:// only for localhost). The "
-        "organisation's own hosts are always allowed; origins outside the RP ID are related "
-        "origins, published at /.well-known/webauthn.",
-    )
+    """Every field of the policy table, in its section's order."""
+
     # The lockout preview's fingerprint, echoed by the "I understand" checkbox.
     confirm_lockout = forms.CharField(required=False)
 
     def __init__(self, data: Any = None, *, policy: OrgPolicy) -> None:
-        super().__init__(data, initial={name: getattr(policy, name) for name in POLICY_FIELDS})
+        self.rows = policy_table()
+        initial = {row.name: getattr(policy, row.name) for row in self.rows}
+        super().__init__(data, initial=initial)
+        for row in self.rows:
+            self.fields[row.name] = _form_field(row)
         self.fields["rp_id"].widget.attrs["placeholder"] = policy.primary_host
         self.fields["rp_name"].widget.attrs["placeholder"] = policy.org_name
 
     def changes(self) -> dict[str, object]:
-        """The whole policy as the settings service takes it (call after is_valid())."""
-        return {name: self.cleaned_data[name] for name in POLICY_FIELDS}
+        """The whole policy as the settings service takes it (call after is_valid()): the
+        fields whose input was well-formed, so the service can judge them all at once."""
+        return {
+            row.name: self.cleaned_data[row.name]
+            for row in self.rows
+            if row.name in self.cleaned_data
+        }
 
     def sections(self) -> list[Section]:
         return [
-            Section(title, [FieldRow(self[name], ENFORCEMENT[name]) for name in names])
-            for title, names in SECTIONS
+            Section(section.value, [FieldRow(self[r.name], r.enforcement.value) for r in rows])
+            for section in PolicySection
+            for rows in [[r for r in self.rows if r.section is section]]
+            if rows
         ]
 
 
@@ -232,47 +173,3 @@ class FieldRow:
 class Section:
     title: str
     rows: list[FieldRow]
-
-
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Passkeys on or off", ("passkey_registration_enabled", "passkey_login_enabled")),
-    (
-        "Sign-in rules",
-        (
-            "mfa_required",
-            "passwordless_only",
-            "user_verification",
-            "timeout_seconds",
-            "token_ttl_seconds",
-        ),
-    ),
-    (
-        "Authenticators",
-        (
-            "authenticator_attachment",
-            "resident_key",
-            "allow_synced_passkeys",
-            "algorithms",
-            "max_passkeys_per_user",
-        ),
-    ),
-    (
-        "Attestation and allow-list",
-        (
-            "attestation",
-            "require_trusted_attestation",
-            "allowed_aaguids",
-            "trusted_attestation_roots",
-        ),
-    ),
-    ("Relying party", ("rp_id", "rp_name", "allowed_origins")),
-)
-
-ENFORCEMENT = {name: SERVER for name in POLICY_FIELDS} | {
-    "attestation": HINT,
-    "authenticator_attachment": HINT,
-    "resident_key": HINT,
-    "rp_name": DISPLAY,
-}
-# Every policy field is on the page exactly once.
-assert sorted(n for _, names in SECTIONS for n in names) == sorted(POLICY_FIELDS)  # noqa: S101

@@ -15,7 +15,7 @@ from auth_methods.errors import AuthError
 from auth_methods.lockout import LockoutPreview, lockout_preview
 from auth_methods.models import AuditEvent
 from auth_methods.policy import OrgPolicy
-from auth_methods.policy_validation import validate_changes
+from auth_methods.policy_validation import PolicyInvalid, validate_changes
 from auth_methods.settings_service import auth_settings_update
 from portal.decorators import require_org_admin, require_recent_auth
 from portal.forms import add_auth_error
@@ -59,24 +59,28 @@ def _save(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _dry_run(form: PolicyForm, org: Organisation, current: OrgPolicy) -> OrgPolicy | None:
-    """The policy the form asks for, or None with the service's error on its field."""
-    if not form.is_valid():
-        return None
+    """The policy the form asks for, or None with every error on its field. The service
+    judges the well-formed inputs even when others are malformed, so the page shows all the
+    problems at once rather than one per attempt."""
+    well_formed = form.is_valid()
     try:
-        return validate_changes(
+        proposed = validate_changes(
             current, form.changes(), org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
         )
     except AuthError as exc:
         _show_error(form, exc)
         return None
+    return proposed if well_formed else None
 
 
 def _show_error(form: PolicyForm, error: AuthError) -> None:
-    # Next to its input the message need not repeat the field name the API's detail starts with.
-    if error.field:
-        detail = error.detail.removeprefix(f"{error.field}: ")
-        error = AuthError(error.code, detail[:1].upper() + detail[1:], field=error.field)
-    add_auth_error(form, error)
+    if not isinstance(error, PolicyInvalid):
+        add_auth_error(form, error)
+        return
+    for problem in error.problems:
+        # Next to its input the message need not name the field its label already names.
+        message = problem.message[:1].upper() + problem.message[1:]
+        add_auth_error(form, AuthError(error.code, message, field=problem.field))
 
 
 def _page(

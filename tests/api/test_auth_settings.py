@@ -143,6 +143,8 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
     ({"rp_id": "acme.localhost:8000"}, "rp_id"),
     ({"rp_id": 5}, "rp_id"),
     ({"rp_name": ["Acme"]}, "rp_name"),
+    ({"rp_name": "Ac\x00me"}, "rp_name"),  # PostgreSQL's jsonb cannot hold NUL
+    ({"allowed_aaguids": ["\x00"]}, "allowed_aaguids"),
     ({"require_trusted_attestation": True}, "require_trusted_attestation"),
     ({"allowed_aaguids": [AAGUID]}, "allowed_aaguids"),
     ({"attestation": "direct", "allowed_aaguids": ["not-a-uuid"]}, "allowed_aaguids"),
@@ -164,6 +166,29 @@ def test_it_refuses_a_bad_value_and_applies_nothing(
     assert get_settings(api) == before_api
     assert snapshot(acme) == before_rows
     assert audit_events(acme, AuditEvent.Outcome.SUCCESS) == []
+
+
+def test_it_refuses_a_lone_surrogate(api: Api, acme: Organisation) -> None:
+    # Valid JSON that no UTF-8 text (nor PostgreSQL) can hold.
+    before = snapshot(acme)
+    raw = b'{"rp_name": "Ac\\ud800me"}'
+    response = api.client.patch(URL, raw, content_type="application/json")
+    assert "rp_name" in assert_problem(response, 400, "invalid_request")["detail"]
+    assert snapshot(acme) == before
+
+
+def test_it_names_every_bad_field_in_sentences(api: Api, acme: Organisation) -> None:
+    before = snapshot(acme)
+    response = patch(
+        api, {"timeout_seconds": 5, "mfa_required": True, "max_passkeys_per_user": 0, "x": 1}
+    )
+    detail = assert_problem(response, 400, "invalid_request")["detail"]
+    assert detail == (
+        "The timeout_seconds field must be a whole number from 10 to 600. "
+        "The max_passkeys_per_user field must be a whole number from 1 to 100. "
+        "There is no policy field named 'x'."
+    )
+    assert snapshot(acme) == before
 
 
 def test_it_keeps_a_failure_in_the_audit_log(api: Api, acme: Organisation) -> None:

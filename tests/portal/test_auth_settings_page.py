@@ -185,8 +185,8 @@ def test_pem_roots_may_be_pasted_back_to_back(acme: Organisation, admin_client: 
         ),
         ("allowed_aaguids", {"allowed_aaguids": MODEL}, "attestation direct or enterprise"),
         ("allowed_aaguids", {"attestation": "direct", "allowed_aaguids": "nope"}, "not a UUID"),
-        ("rp_id", {"rp_id": "example.com"}, "not the primary host"),
-        ("rp_id", {"rp_id": "localhost"}, "public suffix or the platform"),
+        ("rp_id", {"rp_id": "example.com"}, "Must be the primary host"),
+        ("rp_id", {"rp_id": "localhost"}, "a public suffix nor the platform"),
         ("trusted_attestation_roots", {"trusted_attestation_roots": "junk"}, "Paste only PEM"),
         ("trusted_attestation_roots", {"trusted_attestation_roots": BAD_PEM}, "one PEM cert"),
         ("user_verification", {"user_verification": "always"}, "Select a valid choice"),
@@ -313,3 +313,30 @@ def test_the_history_shows_who_changed_what(acme: Organisation, admin_client: Cl
     assert "<code>token_ttl_seconds</code>: 300 → 600" in history
     assert history.count("admin@acme.test") == 2 and "test" in history
     assert history.index("mfa_required") < history.index("token_ttl_seconds")  # newest first
+
+
+def test_every_bad_field_is_shown_at_once(acme: Organisation, admin_client: Client) -> None:
+    # A malformed input (algorithms), two out of range and a bad combination: one post shows
+    # all four, each on its own field, as a sentence that does not repeat the field's name.
+    changes = {
+        "algorithms": "-7, ES256",
+        "timeout_seconds": 5,
+        "max_passkeys_per_user": 0,
+        "allowed_aaguids": MODEL,
+    }
+    before = snapshot(acme)
+    response = admin_client.post(URL, form_data(**changes))
+    assert response.status_code == 400
+    page = response.content.decode()
+    for field in changes:
+        error = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page, re.S)
+        assert error, field
+        message = re.sub(r"<[^>]+>", "", error.group(1)).strip()
+        assert message[:1].isupper() and message.endswith("."), message
+        assert field not in message, message
+    summary = page[
+        page.index('id="error-summary"') : page.index("</ul>", page.index("error-summary"))
+    ]
+    linked = re.findall(r'<li><a href="#id_([a-z_]+)">', summary)
+    assert sorted(linked) == sorted(changes)  # the top of the page lists them all, linked
+    assert snapshot(acme) == before and audit_count(acme) == 0
