@@ -23,23 +23,14 @@ from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
 from auth_methods.policy_fields import POLICY_TABLE, Affects
 
-# What each policy field can affect, in one place. Fields that only shape new registrations:
-# a change never stops an existing passkey.
+# What each policy field can affect comes from the policy-field table. Fields that only shape
+# new registrations: a change never stops an existing passkey.
 REGISTRATION_ONLY = {
     row.name: row.label for row in POLICY_TABLE if row.affects is Affects.REGISTRATION
 }
 # Fields that decide who can sign in (passkey or password door): only a change to one of them
 # can lock someone out, so only then are users read.
-SIGN_IN_FIELDS = (
-    "passkey_login_enabled",
-    "rp_id",
-    "algorithms",
-    "user_verification",
-    "allowed_aaguids",
-    "allow_synced_passkeys",
-    "passwordless_only",
-    "mfa_required",
-)
+SIGN_IN_FIELDS = tuple(row.name for row in POLICY_TABLE if row.affects is Affects.SIGN_IN)
 
 
 @dataclass(frozen=True)
