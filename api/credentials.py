@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from api.context import actor_for, api_key_of, ceremony_context, session_user_of
 from api.permissions import IsCaller
-from api.serializers import PasskeySerializer, StrictBooleanField, StrictCharField
+from api.serializers import ClearFlagField, PasskeySerializer, StrictCharField, StrictInput
 from api.webauthn import _valid
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
@@ -51,17 +51,28 @@ def _visible_passkey(request: Request, credential_id: str) -> Passkey:
 class CredentialListApi(APIView):
     permission_classes = [IsCaller]
 
+    class CredentialListQuery(serializers.Serializer[Any]):
+        user_id = StrictCharField(max_length=200, required=False)
+
     class CredentialListOutput(serializers.Serializer[Any]):
         results = PasskeySerializer(many=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("user_id", str, description="external user id (integrators)")],
+        parameters=[
+            OpenApiParameter(
+                "user_id",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                required=True,  # with an API key; a browser session lists its own without it
+                description="The user's external id (a browser session leaves it out).",
+            )
+        ],
         responses={200: CredentialListOutput},
     )
     def get(self, request: Request) -> Response:
         owner: User | None
+        query = _valid(self.CredentialListQuery, request.query_params.dict())
         if api_key_of(request) is not None:
-            user_id = request.query_params.get("user_id")
+            user_id = query.get("user_id")
             if not user_id:
                 raise AuthError.of(
                     "invalid_request", "user_id: required with an API key.", field="user_id"
@@ -79,9 +90,10 @@ class CredentialDetailApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.manage"
 
-    class CredentialDetailPatch(serializers.Serializer[Any]):
+    class CredentialDetailPatch(StrictInput):
+        schema_min_properties = 1
         label = StrictCharField(max_length=100, required=False)  # type: ignore[assignment]
-        flagged = StrictBooleanField(required=False)
+        flagged = ClearFlagField(required=False)
 
     class CredentialDetailOutput(serializers.Serializer[Any]):
         passkey = PasskeySerializer()
@@ -91,13 +103,8 @@ class CredentialDetailApi(APIView):
         data = _valid(self.CredentialDetailPatch, request.data)
         if not data:
             raise AuthError.of("invalid_request", "Send label and/or flagged.")
-        if "flagged" in data:
-            if data["flagged"] is not False:
-                raise AuthError.of(
-                    "invalid_request", "flagged: may only be cleared (false).", field="flagged"
-                )
-            if not _caller_is_admin(request):
-                raise AuthError.of("forbidden", "Only an admin may clear a flag.")
+        if "flagged" in data and not _caller_is_admin(request):
+            raise AuthError.of("forbidden", "Only an admin may clear a flag.")
         passkey = _visible_passkey(request, credential_id)
         actor = actor_for(request)
         with transaction.atomic():

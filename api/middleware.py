@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from auth_methods.errors import ERROR_CODES
+from api.problems import error_response
+from auth_methods.errors import PAYLOAD_TOO_LARGE
 
 
 class BodyLimitMiddleware:
@@ -21,13 +22,6 @@ class BodyLimitMiddleware:
         except ValueError:
             length = 0
         if length > self.limit:
-            spec = ERROR_CODES["payload_too_large"]
-            body = {
-                "type": "about:blank",
-                "title": spec.title,
-                "status": spec.status,
-                "code": "payload_too_large",
-                "detail": f"The body is {length} bytes; the limit is {self.limit}.",
-            }
-            return JsonResponse(body, status=413, content_type="application/problem+json")
+            detail = f"The body is {length} bytes; the limit is {self.limit}."
+            return error_response(PAYLOAD_TOO_LARGE.with_detail(detail))
         return self.get_response(request)

@@ -1,24 +1,43 @@
-"""The one place that turns errors into RFC 9457 problem JSON with the contract's codes."""
+"""Errors of the REST doors as RFC 9457 problem JSON: every failure is mapped onto a code of the
+error catalogue (``auth_methods/errors.py``), whose status and title ``config.problems`` emits."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions
-from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from auth_methods.audit import audit_record
-from auth_methods.errors import ERROR_CODES, AuthError
+from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent
+from config.problems import problem_response
 
-PROBLEM_JSON = "application/problem+json"
+# DRF's own exceptions, each onto a catalogue code (order matters: subclasses first).
+_DRF_CODES: list[tuple[type[Exception], str]] = [
+    (exceptions.ParseError, "invalid_request"),
+    # The contract: a body that is not JSON is "malformed JSON", whatever its Content-Type says.
+    (exceptions.UnsupportedMediaType, "invalid_request"),
+    (exceptions.NotAuthenticated, "unauthenticated"),
+    (exceptions.AuthenticationFailed, "unauthenticated"),
+    (exceptions.PermissionDenied, "forbidden"),
+    (exceptions.NotFound, "not_found"),
+    (Http404, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.Throttled, "rate_limited"),
+]
 
 
-def problem_body(*, code: str, status: int, title: str, detail: str) -> dict[str, Any]:
-    return {"type": "about:blank", "title": title, "status": status, "code": code, "detail": detail}
+def error_response(error: AuthError, *, headers: dict[str, str] | None = None) -> HttpResponse:
+    return problem_response(
+        code=error.code,
+        status=error.status,
+        title=error.title,
+        detail=error.detail,
+        headers=headers,
+    )
 
 
 def _first_error(detail: Any, path: str = "") -> tuple[str, str]:
@@ -39,46 +58,26 @@ def _as_auth_error(exc: Exception) -> AuthError | None:
         field, message = _first_error(exc.detail)
         detail = f"{field}: {message}" if field else message
         return AuthError.of("invalid_request", detail, field=field or None)
-    mapping: list[tuple[type[Exception], str]] = [
-        (exceptions.ParseError, "invalid_request"),
-        (exceptions.UnsupportedMediaType, "invalid_request"),
-        (exceptions.NotAuthenticated, "unauthenticated"),
-        (exceptions.AuthenticationFailed, "unauthenticated"),
-        (exceptions.PermissionDenied, "forbidden"),
-        (exceptions.NotFound, "not_found"),
-        (Http404, "not_found"),
-        (exceptions.Throttled, "rate_limited"),
-    ]
-    for kind, code in mapping:
+    for kind, code in _DRF_CODES:
         if isinstance(exc, kind):
-            detail = getattr(exc, "detail", None) or str(exc) or ERROR_CODES[code].title
+            detail = getattr(exc, "detail", None) or str(exc) or code
             return AuthError.of(code, str(detail))
+    if isinstance(exc, exceptions.APIException):  # one DRF adds later: still a client error
+        return AuthError.of("invalid_request", str(exc.detail))
     return None
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
     error = _as_auth_error(exc)
     if error is None:
-        if isinstance(exc, exceptions.APIException):  # e.g. 405: keep DRF's status
-            set_rollback()
-            body = problem_body(
-                code=str(exc.default_code),
-                status=exc.status_code,
-                title=str(exc.default_detail),
-                detail=str(exc.detail),
-            )
-            return Response(body, status=exc.status_code, content_type=PROBLEM_JSON)
-        return None
+        return None  # a bug: Django's handler500 answers, through the same emitter
     set_rollback()
     _audit_failure(error, context)
-    body = problem_body(
-        code=error.code, status=error.status, title=error.title, detail=error.detail
-    )
-    response = Response(body, status=error.status, content_type=PROBLEM_JSON)
+    headers = {}
     wait = getattr(exc, "wait", None)
     if isinstance(exc, exceptions.Throttled) and wait is not None:
-        response["Retry-After"] = str(max(1, math.ceil(wait)))
-    return response
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return error_response(error, headers=headers)
 
 
 def _audit_failure(error: AuthError, context: dict[str, Any]) -> None:

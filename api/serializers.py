@@ -67,6 +67,23 @@ class AdminUserSerializer(serializers.Serializer[User]):
         return TotpFactor().is_usable(obj)
 
 
+class StrictInput(serializers.Serializer[Any]):
+    """A request body (or part of one) that refuses fields it does not know; the OpenAPI schema
+    marks it closed (``additionalProperties: false``, see ``api/schema.py``)."""
+
+    # Fields the schema lists as required although a browser session may leave them out (the
+    # contract's integrator shape); the view refuses their absence for API keys.
+    schema_required: tuple[str, ...] = ()
+    schema_min_properties = 0
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({unknown[0]: ["unknown or read-only field."]})
+        return super().to_internal_value(data)
+
+
 class JsonObjectField(serializers.DictField):
     """A WebAuthn JSON structure: checked for shape by the ceremony layer, not here."""
 
@@ -74,6 +91,75 @@ class JsonObjectField(serializers.DictField):
         if not isinstance(data, dict):
             raise serializers.ValidationError("must be a JSON object.")
         return data
+
+
+_B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "base64url, unpadded"}
+# WebAuthn credential ids are at most 1023 bytes: 1364 base64url characters.
+MAX_CREDENTIAL_ID = 1364
+_CREDENTIAL_ID = {**_B64URL, "maxLength": MAX_CREDENTIAL_ID}
+_ATTACHMENT = {"type": "string", "enum": ["platform", "cross-platform"], "nullable": True}
+
+
+def _credential(response: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "required": ["id", "rawId", "type", "response"],
+        "properties": {
+            "id": _CREDENTIAL_ID,
+            "rawId": _CREDENTIAL_ID,
+            "type": {"type": "string", "enum": ["public-key"]},
+            "response": {"type": "object", "additionalProperties": False, **response},
+            "authenticatorAttachment": _ATTACHMENT,
+            "clientExtensionResults": {"type": "object"},
+        },
+    }
+
+
+@extend_schema_field(
+    _credential(
+        {
+            "required": ["clientDataJSON", "attestationObject"],
+            "properties": {
+                "clientDataJSON": _B64URL,
+                "attestationObject": _B64URL,
+                "transports": {"type": "array", "items": {"type": "string"}},
+                "authenticatorData": _B64URL,
+                "publicKey": _B64URL,
+                "publicKeyAlgorithm": {"type": "integer"},
+            },
+        },
+        "RegistrationResponseJSON (WebAuthn Level 3): what PublicKeyCredential.toJSON() yields.",
+    )
+)
+class RegistrationResponseField(JsonObjectField):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        credential = super().to_internal_value(data)
+        for key in ("id", "rawId"):
+            value = credential.get(key)
+            if isinstance(value, str) and len(value) > MAX_CREDENTIAL_ID:
+                # Longer ids are not WebAuthn's, and must reach neither the ceremony nor a row.
+                raise serializers.ValidationError({key: ["longer than 1023 bytes."]})
+        return credential
+
+
+@extend_schema_field(
+    _credential(
+        {
+            "required": ["clientDataJSON", "authenticatorData", "signature"],
+            "properties": {
+                "clientDataJSON": _B64URL,
+                "authenticatorData": _B64URL,
+                "signature": _B64URL,
+                "userHandle": {**_B64URL, "nullable": True},
+            },
+        },
+        "AuthenticationResponseJSON (WebAuthn Level 3): what PublicKeyCredential.toJSON() yields.",
+    )
+)
+class AuthenticationResponseField(RegistrationResponseField):
+    pass
 
 
 class StrictCharField(serializers.CharField):
@@ -92,3 +178,13 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+@extend_schema_field({"type": "boolean", "enum": [False]})
+class ClearFlagField(StrictBooleanField):
+    """``flagged`` in a PATCH: a flag may only be cleared, never set by hand."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if super().to_internal_value(data) is not False:
+            raise serializers.ValidationError("may only be cleared (false).")
+        return False

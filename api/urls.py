@@ -10,7 +10,10 @@ from api.well_known import JwksApi, WebAuthnOriginsApi
 
 
 class Base64UrlConverter:
-    regex = "[A-Za-z0-9_-]+"
+    """A credential id: WebAuthn ids are at most 1023 bytes, 1364 base64url characters. Longer
+    or other characters cannot name a passkey, so they are 404 at routing, never a lookup."""
+
+    regex = "[A-Za-z0-9_-]{1,1364}"
 
     def to_python(self, value: str) -> str:
         return value
@@ -19,7 +22,15 @@ class Base64UrlConverter:
         return value
 
 
+class ExternalIdConverter(Base64UrlConverter):
+    """A user's external id as the model holds it: 1..200 characters, no NUL (PostgreSQL text
+    refuses NUL, and an id it could not store names no user)."""
+
+    regex = "[^/\x00]{1,200}"
+
+
 register_converter(Base64UrlConverter, "b64url")
+register_converter(ExternalIdConverter, "external_id")
 
 urlpatterns = [
     path("webauthn/register/options", RegisterOptionsApi.as_view()),
@@ -29,8 +40,8 @@ urlpatterns = [
     path("webauthn/credentials", CredentialListApi.as_view()),
     path("webauthn/credentials/<b64url:credential_id>", CredentialDetailApi.as_view()),
     path("api/v1/auth-settings", AuthSettingsApi.as_view()),
-    path("api/v1/users/<str:external_id>", UserDetailApi.as_view()),
-    path("api/v1/users/<str:external_id>/passkeys", UserPasskeysApi.as_view()),
+    path("api/v1/users/<external_id:external_id>", UserDetailApi.as_view()),
+    path("api/v1/users/<external_id:external_id>/passkeys", UserPasskeysApi.as_view()),
     path(".well-known/jwks.json", JwksApi.as_view()),
     path(".well-known/webauthn", WebAuthnOriginsApi.as_view()),
 ]

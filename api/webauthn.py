@@ -20,9 +20,12 @@ from api.context import (
 )
 from api.permissions import IsCaller, IsKeyOrBrowser
 from api.serializers import (
+    AuthenticationResponseField,
     JsonObjectField,
     PasskeySerializer,
+    RegistrationResponseField,
     StrictCharField,
+    StrictInput,
     WebAuthnUserSerializer,
 )
 from auth_methods.errors import AuthError
@@ -38,13 +41,13 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
     return dict(serializer.validated_data)
 
 
-class WebAuthnUserRef(serializers.Serializer[Any]):
+class WebAuthnUserRef(StrictInput):
     id = StrictCharField(max_length=200)
     name = StrictCharField(max_length=254)
     display_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
-class WebAuthnUserId(serializers.Serializer[Any]):
+class WebAuthnUserId(StrictInput):
     id = StrictCharField(max_length=200)
 
 
@@ -56,7 +59,8 @@ class RegisterOptionsApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register_options"
 
-    class RegisterOptionsInput(serializers.Serializer[Any]):
+    class RegisterOptionsInput(StrictInput):
+        schema_required = ("user",)  # a browser session sends {} and acts for itself
         user = WebAuthnUserRef(required=False)
 
     @extend_schema(request=RegisterOptionsInput, responses={200: CeremonyOptions})
@@ -88,8 +92,8 @@ class RegisterApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register"
 
-    class RegisterInput(serializers.Serializer[Any]):
-        credential = JsonObjectField()
+    class RegisterInput(StrictInput):
+        credential = RegistrationResponseField()
         label = StrictCharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
 
     class RegisterOutput(serializers.Serializer[Any]):
@@ -113,7 +117,7 @@ class AuthenticateOptionsApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate_options"
 
-    class AuthenticateOptionsInput(serializers.Serializer[Any]):
+    class AuthenticateOptionsInput(StrictInput):
         user = WebAuthnUserId(required=False)
 
     @extend_schema(request=AuthenticateOptionsInput, responses={200: CeremonyOptions})
@@ -132,8 +136,8 @@ class AuthenticateApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate"
 
-    class AuthenticateInput(serializers.Serializer[Any]):
-        credential = JsonObjectField()
+    class AuthenticateInput(StrictInput):
+        credential = AuthenticationResponseField()
 
     class AuthenticateOutput(serializers.Serializer[Any]):
         user = WebAuthnUserSerializer()

@@ -67,6 +67,9 @@ CREDENTIAL_FLAGGED = _row("credential_flagged", 403, "Credential flagged")
 RATE_LIMITED = _row("rate_limited", 429, "Rate limited")
 # Not in the error table: the credentials section's DELETE refusal.
 LAST_FACTOR = _row("last_factor", 409, "Last factor")
+# Not in the error table either: HTTP's own answers, which no operation gives by design.
+METHOD_NOT_ALLOWED = _row("method_not_allowed", 405, "Method not allowed")
+SERVER_ERROR = _row("server_error", 500, "Server error")
 
 
 class AuthError(Exception):

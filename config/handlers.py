@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from auth_methods.errors import ERROR_CODES
-
-
-def _problem(status: int, code: str, title: str, detail: str) -> JsonResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "code": code, "detail": detail}
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+from auth_methods.errors import FORBIDDEN, INVALID_REQUEST, NOT_FOUND, SERVER_ERROR, ErrorSpec
+from config.problems import problem_response
 
 
 def _wants_html(request: HttpRequest) -> bool:
     return "text/html" in request.META.get("HTTP_ACCEPT", "")
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def _answer(request: HttpRequest, spec: ErrorSpec, detail: str) -> HttpResponse:
     if _wants_html(request):
-        return HttpResponse("<!doctype html><title>Not found</title><h1>Not found</h1>", status=404)
-    spec = ERROR_CODES["not_found"]
-    return _problem(404, "not_found", spec.title, f"Nothing is served at {request.path}.")
+        page = f"<!doctype html><title>{spec.title}</title><h1>{spec.title}</h1>"
+        return HttpResponse(page, status=spec.status)
+    return problem_response(code=spec.code, status=spec.status, title=spec.title, detail=detail)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django's own refusals (a suspicious request, a body over its upload limit): no details.
+    return _answer(request, INVALID_REQUEST, "The request was refused.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _answer(request, FORBIDDEN, "You may not do this.")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _answer(request, NOT_FOUND, f"Nothing is served at {request.path}.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _wants_html(request):
-        return HttpResponse("<!doctype html><title>Error</title><h1>Server error</h1>", status=500)
-    return _problem(500, "server_error", "Server error", "Something failed on our side.")
+    return _answer(request, SERVER_ERROR, "Something failed on our side.")

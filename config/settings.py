@@ -185,7 +185,8 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.GuardedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.parsers.NeverNotAcceptable",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

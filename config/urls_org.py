@@ -15,5 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
 ]
 
+handler400 = "config.handlers.bad_request"
+handler403 = "config.handlers.permission_denied"
 handler404 = "config.handlers.not_found"
 handler500 = "config.handlers.server_error"

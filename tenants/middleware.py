@@ -4,9 +4,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from config.problems import problem_response
 from tenants.context import platform_tenant, use_public_schema, use_tenant
 from tenants.selectors import org_for_host
 
@@ -20,18 +21,14 @@ DISABLED_PAGE = (
 def org_disabled(request: HttpRequest) -> HttpResponse:
     if "text/html" in request.META.get("HTTP_ACCEPT", ""):
         return HttpResponse(DISABLED_PAGE, status=403)
-    body = {"type": "about:blank", "title": "Forbidden", "status": 403, "code": "forbidden"}
-    detail = "This organisation is disabled."
-    return JsonResponse(
-        {**body, "detail": detail}, status=403, content_type="application/problem+json"
+    # The catalogue's words (tenants/ may not import it; tests/api/test_problems holds them).
+    return problem_response(
+        code="forbidden", status=403, title="Forbidden", detail="This organisation is disabled."
     )
 
 
 def problem_not_found(detail: str) -> HttpResponse:
-    body = {"type": "about:blank", "title": "Not found", "status": 404, "code": "not_found"}
-    return JsonResponse(
-        {**body, "detail": detail}, status=404, content_type="application/problem+json"
-    )
+    return problem_response(code="not_found", status=404, title="Not found", detail=detail)
 
 
 class OrgRoutingMiddleware(TenantMainMiddleware):
