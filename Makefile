@@ -9,7 +9,7 @@ PORT ?= 8000
 WITH_DB := $(if $(DATABASE_URL),,$(PY) -m infra.dev.embedded_pg run --)
 DEV_ENV := PASSGATE_DEBUG=1 PASSGATE_PUBLIC_PORT=$(PORT) PASSGATE_SIGNUP=$${PASSGATE_SIGNUP:-open}
 
-.PHONY: venv run serve test check lint typecheck migrations-check pytest worker bench bench-tenants format clean
+.PHONY: venv run serve test check lint typecheck migrations-check pytest worker beat runtime-lock bench bench-tenants format clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,18 @@ serve:
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Threads, not forked children: a SIGTERM to the process group then reaches only the main
+# process, whose warm shutdown lets in-flight sends finish (see docs/operations.md).
 worker: $(STAMP)
-	$(PY) -m celery -A config worker --beat --scheduler tenant_schemas_celery.scheduler:TenantAwareScheduler -l info
+	$(PY) -m celery -A config worker --pool threads --concurrency 8 -l info
+
+# The production image's lock: the runtime part of requirements.lock (checked by the suite).
+runtime-lock: $(STAMP)
+	$(PY) -m infra.runtime_lock
+
+# Exactly one beat per deployment, as its own process (config.beat survives DB restarts).
+beat: $(STAMP)
+	$(PY) -m celery -A config beat -l info
 
 test: $(STAMP) lint typecheck
 	$(WITH_DB) $(MAKE) --no-print-directory migrations-check pytest

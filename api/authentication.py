@@ -4,8 +4,8 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from api.models import ApiKey
-from api.services import api_key_authenticate
+from auth_methods.api_keys import api_key_authenticate
+from auth_methods.models import ApiKey
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from rest_framework.request import Request
 
-from api.models import ApiKey
-from auth_methods.audit import Actor
+from auth_methods.audit import Actor, Via
 from auth_methods.errors import AuthError
-from auth_methods.models import User
+from auth_methods.models import ApiKey, User
 from auth_methods.passkeys.services import CeremonyContext
+from auth_methods.sessions import browser_actor
+from auth_methods.sessions import client_ip as _client_ip
 from tenants.models import Organisation
 
 
 def client_ip(request: Request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy rewrites it.
-    ip = request.META.get("REMOTE_ADDR")
-    return str(ip) if ip else None
+    return _client_ip(request._request)
 
 
 def actor_for(request: Request) -> Actor:
-    user = request.user if isinstance(request.user, User) else None
-    key = request.auth if isinstance(request.auth, ApiKey) else None
+    """An API key acts as itself; anything else is the browser's person (or nobody), built
+    by the same code as the portal's actor, so the services ask both the same things."""
+    key = api_key_of(request)
+    if key is None:
+        return browser_actor(request._request)
     return Actor(
-        user=user,
-        label=f"api_key:{key.lookup}" if key else (user.email if user else "anonymous"),
+        label=f"api_key:{key.lookup}",
         ip=client_ip(request),
-        user_agent=str(request.META.get("HTTP_USER_AGENT", "")),
+        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
+        via=Via.API_KEY,
+        scopes=frozenset(key.scopes),
     )
 
 

@@ -19,15 +19,8 @@ from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys import management
 from auth_methods.passkeys.selectors import passkey_by_id, passkeys_for_user
+from auth_methods.rights import may_see_passkey
 from auth_methods.users import user_by_external_id
-
-
-def _caller_is_admin(request: Request) -> bool:
-    key = api_key_of(request)
-    if key is not None:
-        return "admin" in key.scopes
-    user = session_user_of(request)
-    return user is not None and user.is_org_admin
 
 
 def _signed_in(request: Request) -> User:
@@ -38,12 +31,8 @@ def _signed_in(request: Request) -> User:
 
 
 def _visible_passkey(request: Request, credential_id: str) -> Passkey:
-    """A key sees the org's passkeys; a browser sees its own. Anything else is not found."""
     passkey = passkey_by_id(credential_id)
-    user = session_user_of(request)
-    if passkey is None or (
-        api_key_of(request) is None and (user is None or passkey.user_id != user.pk)
-    ):
+    if passkey is None or not may_see_passkey(actor_for(request), passkey):
         raise AuthError.of("not_found", "No such credential.")
     return passkey
 
@@ -103,8 +92,6 @@ class CredentialDetailApi(APIView):
         data = _valid(self.CredentialDetailPatch, request.data)
         if not data:
             raise AuthError.of("invalid_request", "Send label and/or flagged.")
-        if "flagged" in data and not _caller_is_admin(request):
-            raise AuthError.of("forbidden", "Only an admin may clear a flag.")
         passkey = _visible_passkey(request, credential_id)
         actor = actor_for(request)
         with transaction.atomic():

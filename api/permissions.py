@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from api.context import api_key_of, session_user_of
+from api.context import actor_for, api_key_of, session_user_of
+from auth_methods.rights import is_admin
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through settings
     from rest_framework.views import APIView
@@ -24,11 +25,7 @@ class IsOrgAdmin(BasePermission):
     message = "This needs an API key with the admin scope or a signed-in organisation admin."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        key = api_key_of(request)
-        if key is not None:
-            return "admin" in key.scopes
-        user = session_user_of(request)
-        return user is not None and user.is_org_admin
+        return is_admin(actor_for(request))  # the portal asks the same rule
 
 
 class IsKeyOrBrowser(BasePermission):

@@ -15,6 +15,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from api.context import api_key_of, client_ip
 from auth_methods.ratelimit import counter_incr
+from auth_methods.request_budget import ip_budget_key
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through settings
     from rest_framework.views import APIView
@@ -44,7 +45,7 @@ class PerIpThrottle(FixedWindowThrottle):
     scope = "ip"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return f"throttle:ip:{client_ip(request)}"
+        return ip_budget_key(client_ip(request))
 
 
 class PerKeyThrottle(FixedWindowThrottle):

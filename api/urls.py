@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from api.auth_settings import AuthSettingsApi
+from api.auth_settings_preview import AuthSettingsPreviewApi
 from api.credentials import CredentialDetailApi, CredentialListApi
 from api.users import UserDetailApi, UserPasskeysApi
 from api.webauthn import AuthenticateApi, AuthenticateOptionsApi, RegisterApi, RegisterOptionsApi
@@ -40,6 +41,7 @@ urlpatterns = [
     path("webauthn/credentials", CredentialListApi.as_view()),
     path("webauthn/credentials/<b64url:credential_id>", CredentialDetailApi.as_view()),
     path("api/v1/auth-settings", AuthSettingsApi.as_view()),
+    path("api/v1/auth-settings/preview", AuthSettingsPreviewApi.as_view()),
     path("api/v1/users/<external_id:external_id>", UserDetailApi.as_view()),
     path("api/v1/users/<external_id:external_id>/passkeys", UserPasskeysApi.as_view()),
     path(".well-known/jwks.json", JwksApi.as_view()),

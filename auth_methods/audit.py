@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from auth_methods.models import AuditEvent, User
 
 
+class Via(StrEnum):
+    """How the actor proved who they are; sensitive services ask browser sessions only."""
+
+    SESSION = "session"  # a person's browser, signed in (portal or session REST)
+    API_KEY = "api_key"  # an integrator's key: its own credential, never asked to re-confirm
+    CLI = "cli"  # an operator on the server
+    SYSTEM = "system"  # the service itself (tasks, migrations)
+    ANONYMOUS = "anonymous"  # a browser that is not signed in
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting and from where: built once per request (or command, or task)."""
+    """Who is acting and from where: built once per request (or command, or task).
+
+    ``authenticated_at`` (epoch seconds) is when a session's person last signed in or
+    re-confirmed; ``auth_methods.reauth`` reads it before every sensitive change.
+    """
 
     user: User | None = None
     label: str = ""
     ip: str | None = None
     user_agent: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    via: Via = Via.SYSTEM
+    authenticated_at: float | None = None
+    scopes: frozenset[str] = frozenset()  # an API key's scopes
 
 
 SYSTEM = Actor(label="system")
+CLI = Actor(label="cli", via=Via.CLI)
 
 
 def audit_record(

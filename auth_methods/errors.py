@@ -65,6 +65,7 @@ SIGNATURE_INVALID = _row("signature_invalid", 400, "Signature invalid")
 SIGN_COUNT_REGRESSED = _row("sign_count_regressed", 400, "Sign count regressed")
 CREDENTIAL_FLAGGED = _row("credential_flagged", 403, "Credential flagged")
 RATE_LIMITED = _row("rate_limited", 429, "Rate limited")
+REAUTHENTICATION_REQUIRED = _row("reauthentication_required", 403, "Reauthentication required")
 # Not in the error table: the credentials section's DELETE refusal.
 LAST_FACTOR = _row("last_factor", 409, "Last factor")
 # Not in the error table either: HTTP's own answers, which no operation gives by design.

@@ -218,10 +218,17 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=64)
     to_email = models.CharField(max_length=254)
     subject = models.CharField(max_length=200)
+    # Emptied once sent (or given up): the row stays as the record that a mail went out.
     body = models.TextField()
+    # A sign-in link, encrypted (auth_methods.crypto); put into the body only while sending.
+    link_encrypted = models.BinaryField(null=True, blank=True)
+    # The same on every attempt, so a receiver can drop a repeat of a mail sent twice.
+    message_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    # A sender holds the message until then; a sender that died lets it go by itself.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -246,3 +253,26 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+class ApiKey(models.Model):
+    """An integrator's key: only a digest of it is stored; ``lookup`` finds the row."""
+
+    name = models.CharField(max_length=100)
+    lookup = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        "auth_methods.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table the model had while it lived in the api app: moved in state only.
+        db_table = "api_apikey"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.lookup})"

@@ -1,6 +1,7 @@
 """Security emails: one function per event, each written to the outbox in the caller's
-transaction. Bodies are plain text and carry no secret; the recovery link is the single
-exception, and it only ever goes to the account's own address."""
+transaction. Bodies are plain text and carry no secret; the sign-in links are the single
+exception: they only ever go to the account's own address, and the outbox keeps them
+encrypted until the moment of sending (auth_methods.outbox)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from django.utils import timezone
 
 from auth_methods.models import OutboxMessage, User
-from auth_methods.outbox import outbox_enqueue
+from auth_methods.outbox import LINK_PLACEHOLDER, outbox_enqueue
 from tenants.context import current_org
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -24,7 +25,9 @@ def _one_line(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-def _notify(user: User, *, kind: str, subject: str, lines: list[str]) -> OutboxMessage | None:
+def _notify(
+    user: User, *, kind: str, subject: str, lines: list[str], link: str | None = None
+) -> OutboxMessage | None:
     if "@" not in user.email:
         return None  # an integrator-chosen sign-in name, not an address we can write to
     org = current_org()
@@ -39,7 +42,11 @@ def _notify(user: User, *, kind: str, subject: str, lines: list[str]) -> OutboxM
         ]
     )
     return outbox_enqueue(
-        kind=kind, to_email=user.email, subject=f"[{org_name}] {subject}", body=body + "\n"
+        kind=kind,
+        to_email=user.email,
+        subject=f"[{org_name}] {subject}",
+        body=body + "\n",
+        link=link,
     )
 
 
@@ -108,10 +115,11 @@ def notify_recovery_link(user: User, url: str) -> OutboxMessage | None:
         lines=[
             "Someone asked to recover your account. To sign in and set up a new passkey, "
             f"open this link within {minutes} minutes (it works once):",
-            url,
+            LINK_PLACEHOLDER,
             "If you did not ask for it, ignore this email: without the link nothing changes. "
             "Never forward it.",
         ],
+        link=url,
     )
 
 
@@ -123,7 +131,8 @@ def notify_registration_link(user: User, url: str, *, hours: int) -> OutboxMessa
         lines=[
             "An administrator of your organisation invites you to set up a passkey. Open this "
             f"link within {hours} hours (it works once) to sign in and add one:",
-            url,
+            LINK_PLACEHOLDER,
             "If you did not expect it, tell your administrator. Never forward this email.",
         ],
+        link=url,
     )

@@ -24,6 +24,7 @@ from auth_methods.notifications import (
     notify_registration_link,
 )
 from auth_methods.ratelimit import counter_incr
+from auth_methods.reauth import require_recent_auth
 from tenants.context import current_org
 from tenants.selectors import org_origins
 
@@ -88,6 +89,7 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
     """An org admin emails ``user`` a single-use link that signs them in once to register a
     passkey: onboarding, or a way back for someone whose password alone cannot pass the
     org's required second factor. Redeemed like a recovery link; it lasts 24 hours."""
+    require_recent_auth(actor)
     if not user.is_active:
         raise AuthError("user_inactive", "This user is disabled: enable them first.")
     if "@" not in user.email:
@@ -156,6 +158,7 @@ def revoke_other_passkeys(*, actor: Actor, user: User, keep_ids: Iterable[int]) 
     """Delete every passkey of ``user`` except ``keep_ids`` (after a recovery: the one just
     enrolled), so a lost or stolen authenticator stops working. Audited, and each removal
     is emailed; returns how many were removed."""
+    require_recent_auth(actor)
     keep = sorted(set(keep_ids))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()

@@ -13,6 +13,7 @@ from auth_methods.factors import Factor, factor_of_kind, usable_factors
 from auth_methods.models import RecoveryCodeSet, TotpDevice, User
 from auth_methods.notifications import notify_totp_disabled
 from auth_methods.policy import OrgPolicy
+from auth_methods.reauth import require_recent_auth
 
 
 def second_factor_choices(policy: OrgPolicy, user: User) -> list[Factor]:
@@ -53,6 +54,7 @@ def second_factor_wipe(*, actor: Actor, user: User) -> int:
     device, who then enrols again at the next sign-in. The event is written even when there
     was nothing to delete, so the trail shows the admin's intent.
     """
+    require_recent_auth(actor)
     with transaction.atomic():
         # Lock the user so a concurrent TOTP confirmation cannot slip in between.
         User.objects.select_for_update().filter(pk=user.pk).first()

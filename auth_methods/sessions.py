@@ -7,6 +7,7 @@ import time
 from django.contrib.auth import login
 from django.http import HttpRequest
 
+from auth_methods.audit import Actor, Via
 from auth_methods.models import User
 
 PENDING = "passgate_pending_user"  # password accepted, second factor still due
@@ -43,3 +44,25 @@ def pending_user(request: HttpRequest) -> User | None:
         return None
     user: User | None = User.objects.filter(pk=pk, is_active=True).first()
     return user
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy rewrites it.
+    ip = request.META.get("REMOTE_ADDR")
+    return str(ip) if ip else None
+
+
+def browser_actor(request: HttpRequest) -> Actor:
+    """The person behind a browser request, whatever the door (portal page or session REST):
+    a session actor carrying when they last proved who they are, or an anonymous one."""
+    found = getattr(request, "user", None)
+    user = found if isinstance(found, User) and found.is_authenticated else None
+    auth_at = request.session.get(AUTH_AT) if user is not None else None
+    return Actor(
+        user=user,
+        label=user.email if user is not None else "anonymous",
+        ip=client_ip(request),
+        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
+        via=Via.SESSION if user is not None else Via.ANONYMOUS,
+        authenticated_at=float(auth_at) if isinstance(auth_at, int | float) else None,
+    )

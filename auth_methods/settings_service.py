@@ -15,6 +15,7 @@ from auth_methods.models import AuthSettings
 from auth_methods.policy import OrgPolicy, policy_values
 from auth_methods.policy_fields import policy_table
 from auth_methods.policy_validation import validate_changes
+from auth_methods.reauth import require_recent_auth
 from tenants.hosts import origin_for_host
 from tenants.models import Organisation
 from tenants.selectors import org_hosts
@@ -74,6 +75,7 @@ def auth_settings_update(
     *, org: Organisation, actor: Actor, changes: Mapping[str, object]
 ) -> OrgPolicy:
     """Validate and apply ``changes`` all or nothing; audit the fields that changed."""
+    require_recent_auth(actor)
     with transaction.atomic():
         row, _ = AuthSettings.objects.select_for_update().get_or_create(pk=1)
         current = _build(org, row.values)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.models import User
+from auth_methods.reauth import require_recent_auth
 
 MAX_NAME = 254
 
@@ -44,6 +45,8 @@ def user_create(
     actor: Actor | None = None,
 ) -> User:
     """Create a user in the current organisation's schema; refuses duplicates and weak passwords."""
+    if actor is not None:
+        require_recent_auth(actor)
     email = _clean_email(email)
     if role not in User.Role.values:
         raise AuthError.of(
@@ -92,6 +95,7 @@ USER_EDITABLE = {"active": bool, "passkey_enrolment_required": bool, "display_na
 
 def user_update(*, actor: Actor, user: User, changes: Mapping[str, object]) -> User:
     """Admin changes to a user: all or nothing, audited with before and after."""
+    require_recent_auth(actor)
     for name, value in changes.items():
         kind = USER_EDITABLE.get(name)
         if kind is None:

@@ -61,7 +61,8 @@ def setup_org(port: int) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    from api.services import api_key_create
+    from auth_methods.api_keys import api_key_create
+    from auth_methods.audit import CLI
     from benchmarks.floor import CREATE_TABLE
     from tenants.context import with_org
     from tenants.services import org_create
@@ -71,7 +72,7 @@ def setup_org(port: int) -> str:
         cursor.execute(CREATE_TABLE)
     org = org_create(slug="bench", name="Bench").org
     with with_org(org):
-        secret = api_key_create(name="bench", scopes=[]).secret
+        secret = api_key_create(actor=CLI, name="bench", scopes=[]).secret
     connection.close()
     return secret
 

@@ -83,6 +83,9 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
+    # Before routing: metrics see every request, probes answer without the database, and a
+    # database outage anywhere below ends as a 503 problem.
+    "config.ops_middleware.OperationsMiddleware",
     "tenants.middleware.OrgRoutingMiddleware",
     "api.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -97,21 +100,52 @@ MIDDLEWARE = [
 _db = database_from_url(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/passgate"))
 _pool_max = env_int("PASSGATE_DB_POOL_MAX", 10, minimum=0, maximum=1000)
 _db_options = dict(_db.pop("OPTIONS"))  # type: ignore[call-overload]
+# Every wait on PostgreSQL is bounded, so an outage or a stuck lock ends a request in a
+# 503 problem within seconds instead of holding a worker (0 disables a limit).
+_connect_timeout = env_int("PASSGATE_DB_CONNECT_TIMEOUT", 3, minimum=0, maximum=600)
+_statement_ms = env_int("PASSGATE_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0, maximum=86400000)
+_lock_ms = env_int("PASSGATE_DB_LOCK_TIMEOUT_MS", 5000, minimum=0, maximum=86400000)
+if _connect_timeout:
+    _db_options.setdefault("connect_timeout", str(_connect_timeout))
+_db_options["options"] = " ".join(
+    [
+        *([_db_options["options"]] if _db_options.get("options") else []),
+        f"-c statement_timeout={_statement_ms}",
+        f"-c lock_timeout={_lock_ms}",
+    ]
+)
 if _pool_max:
     # Django's own psycopg pool; never PgBouncer transaction mode (schemas would cross).
-    _db_options["pool"] = {"min_size": 1, "max_size": _pool_max, "timeout": 10}
+    # A request waits at most `timeout` for a connection; CONN_HEALTH_CHECKS below makes the
+    # pool check each connection it hands out, so stale ones after a restart are replaced.
+    _db_options["pool"] = {
+        "min_size": 1,
+        "max_size": _pool_max,
+        "timeout": env_int("PASSGATE_DB_POOL_TIMEOUT", 3, minimum=1, maximum=600),
+        "max_lifetime": 1800,
+    }
 DATABASES = {
     "default": {
         "ENGINE": "django_tenants.postgresql_backend",
         **_db,
         "OPTIONS": _db_options,
         "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
     }
 }
 
 _cache_url = env_str("PASSGATE_CACHE_URL", "")
-_cache_backend = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+_cache_timeout = env_int("PASSGATE_CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50, maximum=60000)
+_cache_backend: dict[str, object] = (
+    {
+        # Falls back to the database and per-process counters while Redis is down.
+        "BACKEND": "config.cache.ResilientRedisCache",
+        "LOCATION": _cache_url,
+        "OPTIONS": {
+            "socket_connect_timeout": _cache_timeout / 1000,
+            "socket_timeout": _cache_timeout / 1000,
+        },
+    }
     if _cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 )
@@ -196,6 +230,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        # Before the problem responses, which name and describe every operation.
+        "config.ops_schema.add_operations_endpoints",
         "api.schema.add_problem_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -206,8 +242,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in-process so `make run` needs nothing but PostgreSQL.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged only once done, and handed back if its worker dies: with the
+# outbox's per-mail Message-ID a repeat is harmless, a loss is not.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Beat outlives database restarts (config.beat); run it as one process of its own.
+CELERY_BEAT_SCHEDULER = "config.beat.ResilientTenantScheduler"
 # Without tenant_schemas, tenant-schemas-celery's beat sends each entry to every organisation.
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-challenges": {
@@ -221,9 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queue outbox emails whose task was lost (broker down, worker killed mid-send).
     "sweep-outbox": {
         "task": "auth_methods.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": float(env_int("PASSGATE_OUTBOX_SWEEP_SECONDS", 60, minimum=1, maximum=3600)),
     },
 }
+# How long a sender holds an outbox email before another may take it (a sender that died
+# mid-send is presumed gone then); longer than any SMTP conversation.
+OUTBOX_CLAIM_SECONDS = env_int("PASSGATE_OUTBOX_CLAIM_SECONDS", 90, minimum=1, maximum=3600)
 
 # Security emails leave through the transactional outbox and a Celery task.
 EMAIL_BACKEND = env_str(
@@ -243,13 +287,30 @@ DEFAULT_FROM_EMAIL = env_str("PASSGATE_FROM_EMAIL", "Passgate <no-reply@passgate
 LOG_LEVEL = env_choice(
     "PASSGATE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 )
+# JSON lines for log collectors (each with the request id); plain text for a developer.
+LOG_FORMAT = env_choice("PASSGATE_LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# /metrics is open unless a token is set; then it needs `Authorization: Bearer <token>`.
+METRICS_TOKEN = env_str("PASSGATE_METRICS_TOKEN", "")

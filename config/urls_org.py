@@ -2,12 +2,14 @@
 
 from django.urls import include, path
 
+from config.metrics import metrics_view
 from portal.views.account import home
 from tenants.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("api.urls")),
     path("", include("portal.signin_urls")),
     path("orgs/<slug:slug>/portal/", include("portal.urls")),

@@ -4,7 +4,7 @@ import re
 
 from django.urls import URLPattern, path, re_path
 
-from portal.views.api_keys import api_key_new, api_key_revoke, api_keys
+from portal.views.api_keys import api_key_new, api_key_revoke_page, api_keys
 from portal.views.audit import audit
 from portal.views.users import ACTIONS, user_action, user_detail, users
 
@@ -22,6 +22,6 @@ urlpatterns: list[URLPattern] = [
     path("users/<path:external_id>", user_detail, name="portal-user"),
     path("api-keys", api_keys, name="portal-api-keys"),
     path("api-keys/new", api_key_new, name="portal-api-key-new"),
-    path("api-keys/<int:key_id>/revoke", api_key_revoke, name="portal-api-key-revoke"),
+    path("api-keys/<int:key_id>/revoke", api_key_revoke_page, name="portal-api-key-revoke"),
     path("audit", audit, name="portal-audit"),
 ]

@@ -7,7 +7,11 @@ from django.core.checks import CheckMessage, Error, register
 
 from tenants.hosts import is_valid_hostname
 
-SCHEMA_FREE_MIDDLEWARE = frozenset({"config.request_id.RequestIdMiddleware"})
+# The operations middleware answers probes and /metrics itself, reading only shared tables
+# after choosing the public schema; everything else it passes on to routing.
+SCHEMA_FREE_MIDDLEWARE = frozenset(
+    {"config.request_id.RequestIdMiddleware", "config.ops_middleware.OperationsMiddleware"}
+)
 
 
 @register()

@@ -49,6 +49,26 @@ class Domain(DomainMixin):
         return str(self.domain)
 
 
+class OrgOutboxStatus(models.Model):
+    """What each organisation's last outbox sweep saw, kept in the shared schema so that
+    ``/metrics`` sums every org in one query; no email content, only counts and times."""
+
+    org = models.OneToOneField(Organisation, on_delete=models.CASCADE, primary_key=True)
+    swept_at = models.DateTimeField()
+    backlog = models.PositiveIntegerField(default=0)
+    oldest_unsent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"outbox of {self.org_id}"
+
+
 from tenants.signup_models import PlatformAuditEvent, SignupInvitation, SignupRequest  # noqa: E402
 
-__all__ = ["Domain", "Organisation", "PlatformAuditEvent", "SignupInvitation", "SignupRequest"]
+__all__ = [
+    "Domain",
+    "Organisation",
+    "OrgOutboxStatus",
+    "PlatformAuditEvent",
+    "SignupInvitation",
+    "SignupRequest",
+]

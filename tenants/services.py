@@ -78,12 +78,9 @@ def _validate_hosts(hosts: Sequence[str]) -> None:
         raise OrgError(f"The hostname {taken[0]!r} is already used by another organisation.")
 
 
-def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedOrg:
-    """Create an organisation: its schema (migrated), its primary host and any extra hosts.
-
-    Everything is validated before the schema is made; if anything fails afterwards the
-    organisation row and schema are dropped again, so nothing is left half-created.
-    """
+def org_create_check(*, slug: str, name: str, domains: Sequence[str] = ()) -> list[str]:
+    """Validate what ``org_create`` would be given, without creating anything: a form can
+    show the error before the slow part starts. Returns the hosts, primary first."""
     name = name.strip()
     if not name or len(name) > 200:
         raise OrgError("The organisation name must be 1-200 characters.")
@@ -91,6 +88,18 @@ def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedO
     primary = default_host(slug)
     hosts = list(dict.fromkeys([primary, *(d.strip().lower() for d in domains)]))
     _validate_hosts(hosts)
+    return hosts
+
+
+def org_create(*, slug: str, name: str, domains: Sequence[str] = ()) -> CreatedOrg:
+    """Create an organisation: its schema (migrated), its primary host and any extra hosts.
+
+    Everything is validated before the schema is made; if anything fails afterwards the
+    organisation row and schema are dropped again, so nothing is left half-created.
+    """
+    hosts = org_create_check(slug=slug, name=name, domains=domains)
+    name = name.strip()
+    primary = hosts[0]
 
     org = Organisation(schema_name=schema_for_slug(slug), slug=slug, name=name)
     use_public_schema()  # django-tenants creates schemas only from the public schema

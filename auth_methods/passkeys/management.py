@@ -11,9 +11,12 @@ from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
 from auth_methods.notifications import notify_passkey_removed
 from auth_methods.passkeys.services import _clean_label
+from auth_methods.reauth import require_recent_auth
+from auth_methods.rights import require_may_clear_flag
 
 
 def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
+    require_recent_auth(actor)
     new_label = _clean_label(label, "")
     if not new_label:
         raise AuthError.of("invalid_request", "label must not be empty.", field="label")
@@ -32,6 +35,8 @@ def passkey_rename(*, actor: Actor, passkey: Passkey, label: object) -> Passkey:
 
 
 def passkey_clear_flag(*, actor: Actor, passkey: Passkey) -> Passkey:
+    require_recent_auth(actor)
+    require_may_clear_flag(actor, passkey)
     with transaction.atomic():
         passkey.flagged, passkey.flagged_at = False, None
         passkey.save(update_fields=["flagged", "flagged_at"])
@@ -49,6 +54,7 @@ def passkey_delete(
 ) -> None:
     """Delete one passkey; with ``guard_last_factor`` (a user acting on their own account),
     refuse to remove the last way to pass the second factor the organisation requires."""
+    require_recent_auth(actor)
     from auth_methods.factors import is_last_required_factor
 
     with transaction.atomic():
@@ -69,6 +75,7 @@ def passkey_delete(
 
 def passkeys_remove_all(*, actor: Actor, user: User) -> int:
     """Admin reset: remove every passkey of ``user``."""
+    require_recent_auth(actor)
     with transaction.atomic():
         for label in Passkey.objects.filter(user=user).values_list("label", flat=True):
             notify_passkey_removed(user, label)

@@ -24,6 +24,7 @@ from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
 from auth_methods.passkeys.selectors import stored_facts
+from auth_methods.reauth import require_recent_auth
 
 MAX_LABEL = 100
 
@@ -54,6 +55,7 @@ def _credential_refs(
 
 
 def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
+    require_recent_auth(ctx.actor)
     policy = ctx.policy
     checks.check_registration_allowed(policy, passkey_count=0)  # before any lookup
     if not user.is_active:
@@ -94,6 +96,7 @@ def register(
     session_user: User | None = None,
 ) -> Passkey:
     """Verify a registration response and store the passkey, enforcing the whole policy."""
+    require_recent_auth(ctx.actor)
     policy = ctx.policy
     parsed, info = ceremony.parse_registration(credential)
     pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.REGISTRATION)

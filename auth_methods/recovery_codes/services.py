@@ -9,12 +9,14 @@ from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, RecoveryCodeSet, User
 from auth_methods.notifications import notify_recovery_codes_regenerated
 from auth_methods.ratelimit import authorize_recovery_code_attempt
+from auth_methods.reauth import require_recent_auth
 from auth_methods.recovery_codes import codes
 
 
 def recovery_codes_generate(*, actor: Actor, user: User) -> list[str]:
     """A new set of codes for ``user``, returned once and stored only as keyed hashes;
     the previous set stops working. Audited as "recovery_codes.generate"."""
+    require_recent_auth(actor)
     plain = codes.generate()
     hashes = [codes.code_hash(c.replace("-", "")) for c in plain]
     with transaction.atomic():

@@ -15,6 +15,7 @@ from auth_methods.models import AuditEvent, TotpDevice, User
 from auth_methods.notifications import notify_totp_disabled, notify_totp_enabled
 from auth_methods.policy import OrgPolicy
 from auth_methods.ratelimit import authorize_totp_attempt
+from auth_methods.reauth import require_recent_auth
 from auth_methods.totp import codes
 
 
@@ -71,6 +72,7 @@ def totp_confirm(*, actor: Actor, user: User, code: str) -> None:
 
     Not rate-limited: the person confirming already holds the seed, so guessing gains
     nothing. The confirming code is spent, so it cannot sign in afterwards."""
+    require_recent_auth(actor)
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
         raise AuthError("invalid_request", "Start setting up an authenticator app first.")
@@ -118,6 +120,7 @@ def totp_disable(*, actor: Actor, user: User, policy: OrgPolicy) -> None:
     """Remove the user's authenticator app (or a pending enrolment), audited as
     "totp.disable". Refused with ``last_factor`` when the org requires a second factor
     and the app is the only one the user has left."""
+    require_recent_auth(actor)
     with transaction.atomic():
         # Lock the owner so a concurrent removal of their other factor cannot interleave.
         User.objects.select_for_update().filter(pk=user.pk).first()

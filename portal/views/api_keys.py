@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from api.key_services import api_key_create_audited, api_key_revoke_audited
-from api.models import ApiKey
-from api.services import NewApiKey, api_keys_list
+from auth_methods.api_keys import (
+    NewApiKey,
+    api_key_by_id,
+    api_key_create,
+    api_key_revoke,
+    api_keys_list,
+)
 from auth_methods.errors import AuthError
 from portal.decorators import require_org_admin, require_recent_auth
 from portal.forms import add_auth_error
@@ -23,9 +26,7 @@ from portal.views.context import actor_of
 def _keys_page(
     request: HttpRequest, form: ApiKeyCreateForm, new: NewApiKey | None = None
 ) -> HttpResponse:
-    keys = api_keys_list()
-    prefetch_related_objects(keys, "created_by")
-    context = {"section": "keys", "keys": keys, "form": form, "new": new}
+    context = {"section": "keys", "keys": api_keys_list(), "form": form, "new": new}
     return render(request, "portal/api_keys.html", context, status=400 if form.errors else 200)
 
 
@@ -47,7 +48,7 @@ def api_key_new(request: HttpRequest, slug: str) -> HttpResponse:
     new = None
     if request.method == "POST" and form.is_valid():
         try:
-            new = api_key_create_audited(
+            new = api_key_create(
                 actor=actor_of(request), name=form.cleaned_data["name"], scopes=form.scopes()
             )
         except AuthError as exc:
@@ -60,9 +61,9 @@ def api_key_new(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_org_admin
 @require_recent_auth
-def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
+def api_key_revoke_page(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
     """GET: the confirmation page; POST: revoke, audited."""
-    key = ApiKey.objects.filter(pk=key_id).first()
+    key = api_key_by_id(key_id)
     if key is None:
         raise Http404("No such API key.")
     back = reverse("portal-api-keys", kwargs={"slug": slug})
@@ -77,7 +78,7 @@ def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse
             "cancel_url": back,
         }
         return render(request, "portal/confirm_action.html", context)
-    if api_key_revoke_audited(actor=actor_of(request), key=key):
+    if api_key_revoke(actor=actor_of(request), key=key):
         messages.success(request, f"API key “{key.name}” revoked.")
     else:
         messages.info(request, f"API key “{key.name}” was already revoked.")

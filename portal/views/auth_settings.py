@@ -1,28 +1,27 @@
-"""The passkey policy page: every field, a dry run, a lockout pre-flight, then the one
-settings service; below it, the history of changes. No rule of its own lives here."""
+"""The passkey policy page: every field, a dry run with its lockout pre-flight (the same
+preview service as the API's), then the one settings service; below it, the history of
+changes. No rule of its own lives here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from auth_methods.errors import AuthError
-from auth_methods.lockout import LockoutPreview, lockout_preview
+from auth_methods.lockout import LockoutPreview
 from auth_methods.models import AuditEvent
-from auth_methods.policy import OrgPolicy
-from auth_methods.policy_validation import PolicyInvalid, validate_changes
+from auth_methods.policy_validation import PolicyInvalid
+from auth_methods.settings_preview import SettingsPreview, auth_settings_preview
 from auth_methods.settings_service import auth_settings_update
 from portal.decorators import require_org_admin, require_recent_auth
 from portal.forms import add_auth_error
 from portal.forms_policy import MODEL_CAVEAT, PolicyForm
 from portal.views.context import actor_of, org_of, policy_of
 from tenants.models import Organisation
-from tenants.selectors import org_hosts
 
 HISTORY_LIMIT = 50
 
@@ -37,12 +36,12 @@ def auth_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_recent_auth
 def _save(request: HttpRequest, slug: str) -> HttpResponse:
-    org, current = org_of(request), policy_of(request)
-    form = PolicyForm(request.POST, policy=current)
-    proposed = _dry_run(form, org, current)
-    if proposed is None:
+    org = org_of(request)
+    form = PolicyForm(request.POST, policy=policy_of(request))
+    dry_run = _dry_run(form, org)
+    if dry_run is None:
         return _page(request, form, status=400)
-    preview = lockout_preview(current, proposed)
+    preview = dry_run.lockout
     confirmed = form.cleaned_data["confirm_lockout"]
     if preview.users and confirmed != preview.fingerprint:
         # Nothing is saved until the admin confirms this very list of people.
@@ -58,19 +57,17 @@ def _save(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(request.path)
 
 
-def _dry_run(form: PolicyForm, org: Organisation, current: OrgPolicy) -> OrgPolicy | None:
-    """The policy the form asks for, or None with every error on its field. The service
-    judges the well-formed inputs even when others are malformed, so the page shows all the
-    problems at once rather than one per attempt."""
+def _dry_run(form: PolicyForm, org: Organisation) -> SettingsPreview | None:
+    """What the form's change would do (the API's preview service), or None with every error
+    on its field. The service judges the well-formed inputs even when others are malformed,
+    so the page shows all the problems at once rather than one per attempt."""
     well_formed = form.is_valid()
     try:
-        proposed = validate_changes(
-            current, form.changes(), org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
-        )
+        preview = auth_settings_preview(org=org, changes=form.changes())
     except AuthError as exc:
         _show_error(form, exc)
         return None
-    return proposed if well_formed else None
+    return preview if well_formed else None
 
 
 def _show_error(form: PolicyForm, error: AuthError) -> None:

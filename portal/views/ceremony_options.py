@@ -13,10 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from api.throttling import PerIpThrottle
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import services
+from auth_methods.request_budget import spend_ip_request
+from auth_methods.sessions import client_ip
 from portal.views.context import actor_of, policy_of
 
 Options = dict[str, Any]
@@ -27,7 +28,7 @@ def _page_options(
 ) -> Options | None:
     """None past the per-IP budget, or when the policy refuses: the page's script then asks
     the API, which answers with the reason."""
-    if not PerIpThrottle().allow_request(request, None):  # type: ignore[arg-type]
+    if not spend_ip_request(client_ip(request)):
         return None
     ctx = services.CeremonyContext(policy=policy_of(request), actor=actor_of(request))
     try:

@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from auth_methods.audit import Actor
-from auth_methods.models import User
 from auth_methods.policy import OrgPolicy
+from auth_methods.sessions import browser_actor
 from auth_methods.settings_service import policy_for
 from tenants.models import Organisation
 
@@ -23,15 +23,7 @@ def policy_of(request: HttpRequest) -> OrgPolicy:
 
 
 def actor_of(request: HttpRequest) -> Actor:
-    user = (
-        request.user if isinstance(request.user, User) and request.user.is_authenticated else None
-    )
-    return Actor(
-        user=user,
-        label=user.email if user else "anonymous",
-        ip=request.META.get("REMOTE_ADDR") or None,
-        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
-    )
+    return browser_actor(request)
 
 
 def safe_next(request: HttpRequest, default: str = "/") -> str:

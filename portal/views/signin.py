@@ -56,7 +56,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest) -> HttpResponse:
-    """Step-up for sensitive portal changes: type the password again."""
+    """Step-up before a sensitive change: the password again, or one of the person's passkeys."""
     if not isinstance(request.user, User) or not request.user.is_authenticated:
         return HttpResponseRedirect("/login")
     form = ConfirmForm(request.POST or None)
@@ -73,10 +73,24 @@ def confirm(request: HttpRequest) -> HttpResponse:
         else:
             mark_reauthenticated(request)
             return HttpResponseRedirect(safe_next(request))
+    user = request.user
+    # A person without a password (or who prefers it) re-confirms with one of their passkeys:
+    # the sign-in ceremony for them alone, which renews the session's sign-in time.
+    with_passkey = policy_of(request).passkey_login_enabled and user.passkeys.exists()
     return render(
         request,
         "auth/confirm.html",
-        {"form": form, "next": safe_next(request, "")},
+        {
+            "form": form,
+            "next": safe_next(request, ""),
+            "has_password": user.has_usable_password(),
+            "external_id": user.external_id if with_passkey else None,
+            "passkey_options": (
+                page_authentication_options(request, external_id=user.external_id)
+                if with_passkey
+                else None
+            ),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -23,7 +23,7 @@ from auth_methods.recovery import registration_link_send
 from auth_methods.recovery_codes.services import recovery_codes_left
 from auth_methods.second_factor import second_factor_wipe
 from auth_methods.users import user_by_external_id, user_create, user_update
-from portal.decorators import require_org_admin
+from portal.decorators import require_org_admin, require_recent_auth
 from portal.forms import add_auth_error
 from portal.forms_admin import UserCreateForm, UserSearchForm
 from portal.views.context import actor_of
@@ -187,8 +187,15 @@ def _users_page(request: HttpRequest, form: UserCreateForm) -> HttpResponse:
 @require_org_admin
 def users(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: search and list; POST: create a user (the form sits under the list)."""
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        return _create(request, slug)
+    return _users_page(request, UserCreateForm())
+
+
+@require_recent_auth
+def _create(request: HttpRequest, slug: str) -> HttpResponse:
+    form = UserCreateForm(request.POST)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             user = user_create(
@@ -232,6 +239,7 @@ def user_detail(request: HttpRequest, slug: str, external_id: str) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @require_org_admin
+@require_recent_auth
 def user_action(request: HttpRequest, slug: str, external_id: str, action: str) -> HttpResponse:
     """GET: the confirmation page; POST: the action itself, audited by its service."""
     person = _user_or_404(external_id)
@@ -239,10 +247,6 @@ def user_action(request: HttpRequest, slug: str, external_id: str, action: str) 
     if spec is None:
         raise Http404("No such action.")
     back = _detail_url(slug, person)
-    if action == "disable" and _is_self(request, person):
-        # An admin locking themselves out leaves nobody to undo it from the portal.
-        messages.error(request, "You cannot disable your own account; ask another admin.")
-        return HttpResponseRedirect(back)
     if request.method == "GET":
         context = {
             "section": "users",

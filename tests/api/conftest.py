@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from api.services import api_key_create
-from auth_methods.audit import Actor
+from auth_methods.api_keys import api_key_create
+from auth_methods.audit import CLI, Actor
 from auth_methods.settings_service import auth_settings_update
 from tenants.context import with_org
 from tenants.models import Organisation
@@ -69,7 +69,7 @@ class Api:
 
 def make_api(org: Organisation, scopes: list[str]) -> Api:
     with with_org(org):
-        made = api_key_create(name="test", scopes=scopes)
+        made = api_key_create(actor=CLI, name="test", scopes=scopes)
     return Api(org, made.secret)
 
 

@@ -12,8 +12,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import ApiKey
-from api.services import api_key_revoke
+from auth_methods.api_keys import api_key_revoke
+from auth_methods.audit import CLI
+from auth_methods.models import ApiKey
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.support.db import assert_problem, snapshot
@@ -101,7 +102,7 @@ def test_a_revoked_key_is_unauthenticated(acme: Organisation) -> None:
     client = client_for(acme, secret)
     assert client.get(ADMIN_URL).status_code == 200  # used once: the key row is now cached
     with with_org(acme):
-        api_key_revoke(ApiKey.objects.get(lookup=secret.split("_")[1]))
+        api_key_revoke(actor=CLI, key=ApiKey.objects.get(lookup=secret.split("_")[1]))
     before = snapshot(acme)
     assert_problem(client.get(ADMIN_URL), 401, "unauthenticated")
     assert_problem(register_options(client), 401, "unauthenticated")
@@ -113,7 +114,7 @@ def test_revoking_one_key_leaves_the_others_working(acme: Organisation) -> None:
     revoked, _ = create_key("acme", "--name", "old", "--scope", "admin")
     kept, _ = create_key("acme", "--name", "new", "--scope", "admin")
     with with_org(acme):
-        api_key_revoke(ApiKey.objects.get(lookup=revoked.split("_")[1]))
+        api_key_revoke(actor=CLI, key=ApiKey.objects.get(lookup=revoked.split("_")[1]))
     assert client_for(acme, kept).get(ADMIN_URL).status_code == 200
 
 

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from auth_methods.models import AuditEvent, Passkey
+from auth_methods.models import AuditEvent, Passkey, User
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.api.conftest import Api
 from tests.support.authenticator import SoftAuthenticator, b64url, b64url_decode
 from tests.support.db import assert_problem, snapshot
+from tests.support.sessions import fresh_login
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +188,21 @@ def test_an_admin_key_clears_a_flag(api: Api, acme: Organisation) -> None:
         assert AuditEvent.objects.filter(
             action="passkey.clear_flag", credential_id=credential_id
         ).exists()
+
+
+def test_its_owner_clears_a_flag_from_a_fresh_browser_session(api: Api, acme: Organisation) -> None:
+    """The rule lives in the service (the owner or an admin), not in this view."""
+    credential_id = registered(api, "m1", "member@acme.test")
+    flag(acme, credential_id)
+    with with_org(acme):
+        member = User.objects.get(external_id="m1")
+    browser = APIClient(HTTP_HOST="acme.localhost")
+    with with_org(acme):
+        fresh_login(browser, member)
+    response = browser.patch(url(credential_id), {"flagged": False}, format="json")
+    assert response.status_code == 200, response.content
+    found = stored(acme, credential_id)
+    assert found is not None and found.flagged is False
 
 
 def test_a_cleared_credential_signs_in_again(api: Api, acme: Organisation) -> None:

@@ -14,6 +14,7 @@ from tenants.context import with_org
 from tests.api.conftest import Api
 from tests.support.authenticator import SoftAuthenticator, b64url
 from tests.support.db import assert_problem, last_audit, snapshot
+from tests.support.sessions import fresh_login
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +316,7 @@ def test_a_browser_cannot_finish_another_users_ceremony(api: Api) -> None:
 
     browser = APIClient(HTTP_HOST="acme.localhost")
     with with_org(api.org):
-        browser.force_login(attacker)
+        fresh_login(browser, attacker)
     before = snapshot(api.org)
     response = browser.post("/webauthn/register", {"credential": credential}, format="json")
     assert_problem(response, 400, "challenge_invalid")

@@ -14,6 +14,7 @@ from tenants.context import with_org
 from tests.api.conftest import Api
 from tests.support.authenticator import b64url
 from tests.support.db import assert_problem, snapshot
+from tests.support.sessions import fresh_login
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def test_a_signed_in_browser_registers_for_itself_with_csrf(api: Api) -> None:
         user = user_create(email="carol@acme.test", password="a-Long-passphrase-1")
     browser = APIClient(HTTP_HOST="acme.localhost", enforce_csrf_checks=True)
     with with_org(api.org):
-        browser.force_login(user)
+        fresh_login(browser, user)
     assert_problem(browser.post("/webauthn/register/options", {}, format="json"), 403, "forbidden")
     secret = get_random_string(32)  # Django accepts an unmasked secret as the header token
     browser.cookies["csrftoken"] = secret

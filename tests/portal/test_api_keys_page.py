@@ -8,9 +8,9 @@ import time
 import pytest
 from django.test import Client
 
-from api.models import ApiKey
-from api.services import api_key_authenticate, api_key_create
-from auth_methods.models import AuditEvent, User
+from auth_methods.api_keys import api_key_authenticate, api_key_create
+from auth_methods.audit import CLI
+from auth_methods.models import ApiKey, AuditEvent, User
 from tenants.context import with_org
 from tenants.models import Organisation
 
@@ -22,7 +22,7 @@ BASE = "/orgs/acme/portal"
 @pytest.fixture
 def key(acme: Organisation) -> ApiKey:
     with with_org(acme):
-        return api_key_create(name="Billing backend", scopes=["admin"]).key
+        return api_key_create(actor=CLI, name="Billing backend", scopes=["admin"]).key
 
 
 def keys(org: Organisation) -> list[tuple[str, bool]]:
@@ -31,9 +31,11 @@ def keys(org: Organisation) -> list[tuple[str, bool]]:
 
 
 def key_events(org: Organisation) -> list[AuditEvent]:
+    """Events written through the portal (the fixture's key is made, audited, by the CLI)."""
     with with_org(org):
         return list(
             AuditEvent.objects.filter(action__startswith="api_key.")
+            .exclude(actor_label="cli")
             .select_related("actor")
             .order_by("id")
         )
@@ -158,7 +160,7 @@ def test_the_list_shows_name_scope_dates_and_state(
     acme: Organisation, admin_client: Client, key: ApiKey
 ) -> None:
     with with_org(acme):
-        plain = api_key_create(name="Login widget", scopes=[])
+        plain = api_key_create(actor=CLI, name="Login widget", scopes=[])
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=key.created_at)
         plain.key.revoked_at = key.created_at
         plain.key.save()
@@ -240,6 +242,6 @@ def test_a_key_of_another_org_cannot_be_revoked_here(
     globex: Organisation, admin_client: Client
 ) -> None:
     with with_org(globex):
-        other = api_key_create(name="Globex key", scopes=[]).key
+        other = api_key_create(actor=CLI, name="Globex key", scopes=[]).key
     admin_client.post(f"{BASE}/api-keys/{other.pk}/revoke")
     assert keys(globex) == [("Globex key", False)]

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from api.services import SCOPES, api_key_create
+from auth_methods.api_keys import SCOPES, api_key_create
+from auth_methods.audit import CLI
 from auth_methods.errors import AuthError
 from tenants.context import with_org
 from tenants.selectors import org_get
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with the slug {options['slug']!r}.")
         with with_org(org):
             try:
-                made = api_key_create(name=options["name"], scopes=options["scopes"])
+                made = api_key_create(actor=CLI, name=options["name"], scopes=options["scopes"])
             except AuthError as exc:
                 raise CommandError(exc.detail) from None
         scopes = ", ".join(made.key.scopes) or "ceremonies only"

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from auth_methods.audit import Actor
+from auth_methods.audit import CLI
 from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.users import user_create
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                     password=options["password"],
                     role=options["role"],
                     external_id=options["external_id"],
-                    actor=Actor(label="cli"),
+                    actor=CLI,
                 )
             except AuthError as exc:
                 raise CommandError(exc.detail) from None

@@ -17,6 +17,10 @@ async function postJSON (url, body) {
     body: JSON.stringify(body)
   })
   const data = await response.json().catch(() => ({}))
+  if (data.code === 'reauthentication_required') {
+    // The same step-up as the portal's pages: re-confirm, then come back to this page.
+    window.location.assign(`/login/confirm?next=${encodeURIComponent(window.location.pathname + window.location.search)}`)
+  }
   if (!response.ok) throw Object.assign(new Error(data.detail || `Request failed (${response.status})`), { code: data.code })
   return data
 }

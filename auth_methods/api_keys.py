@@ -1,4 +1,6 @@
-"""API keys: created once (the secret is shown once), stored as a digest, found by lookup."""
+"""API keys: the one service that creates, finds and revokes them, for the portal, the REST
+API and the CLI alike. A key's secret is shown once, stored only as a digest, and every
+creation and revocation is audited the same whatever the door."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
-from api.models import ApiKey
+from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
-from auth_methods.models import User
+from auth_methods.models import ApiKey
+from auth_methods.reauth import require_recent_auth
 
 KEY_PREFIX = "pgk"
 SCOPES = ("admin",)
@@ -36,8 +40,14 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, name: str, scopes: list[str], created_by: User | None = None) -> NewApiKey:
-    """Create a key in the current organisation; the returned secret is never stored."""
+def _cache_key(lookup: str) -> str:
+    return f"api-key:{lookup}"
+
+
+def api_key_create(*, actor: Actor, name: str, scopes: list[str]) -> NewApiKey:
+    """Create a key in the current organisation and record "api_key.create"; the secret is
+    returned once to the caller and never reaches the database or the audit log."""
+    require_recent_auth(actor)
     name = name.strip()
     if not name or len(name) > 100:
         raise AuthError.of(
@@ -48,14 +58,40 @@ def api_key_create(*, name: str, scopes: list[str], created_by: User | None = No
         raise AuthError.of("invalid_request", f"Unknown scope {unknown[0]!r}.", field="scopes")
     lookup = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}_{lookup}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(
-        name=name,
-        lookup=lookup,
-        digest=_digest(secret),
-        scopes=sorted(set(scopes)),
-        created_by=created_by,
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            name=name,
+            lookup=lookup,
+            digest=_digest(secret),
+            scopes=sorted(set(scopes)),
+            created_by=actor.user if actor.user is not None and actor.user.pk else None,
+        )
+        audit_record(
+            actor=actor,
+            action="api_key.create",
+            data={"key": key.lookup, "name": key.name, "scopes": key.scopes},
+        )
     return NewApiKey(key=key, secret=secret)
+
+
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
+    """Revoke ``key`` and record "api_key.revoke"; False (and no event) if it already was."""
+    require_recent_auth(actor)
+    with transaction.atomic():
+        # The row lock makes two simultaneous revokes write one event, not two.
+        locked = ApiKey.objects.select_for_update().filter(pk=key.pk).first()
+        if locked is None or locked.revoked_at is not None:
+            return False
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_key.revoke",
+            data={"key": locked.lookup, "name": locked.name},
+        )
+    cache.delete(_cache_key(locked.lookup))
+    key.revoked_at = locked.revoked_at
+    return True
 
 
 def api_key_authenticate(secret: str) -> ApiKey | None:
@@ -66,7 +102,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     parts = secret.split("_", 2)  # the random part may itself hold "_"
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    cache_key = f"api-key:{parts[1]}"
+    cache_key = _cache_key(parts[1])
     key: ApiKey | None = cache.get(cache_key)
     if key is None:
         key = ApiKey.objects.filter(lookup=parts[1], revoked_at__isnull=True).first()
@@ -83,12 +119,9 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     return key
 
 
-def api_key_revoke(key: ApiKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-    cache.delete(f"api-key:{key.lookup}")
-
-
 def api_keys_list() -> list[ApiKey]:
-    return list(ApiKey.objects.all())
+    return list(ApiKey.objects.select_related("created_by"))
+
+
+def api_key_by_id(key_id: int) -> ApiKey | None:
+    return ApiKey.objects.filter(pk=key_id).first()
