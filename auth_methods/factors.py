@@ -1,72 +1,141 @@
-"""Sign-in factors behind one small contract, so rules never branch on the factor's type."""
+"""Sign-in factors behind one small contract, so rules never branch on the factor's type.
+
+``mfa_required``, ``passwordless_only``, the second-factor step and the last-factor rule ask
+the registry (``FACTORS``) what each factor can do; ``kind`` only names a factor in URLs and
+templates.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar, Protocol
 
+from auth_methods import policy_checks as checks
+from auth_methods.audit import Actor
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, TotpDevice, User
+from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy
 from auth_methods.recovery_codes.services import recovery_codes_left
 
 
 class Factor(Protocol):
     kind: ClassVar[str]
+    # Signs a person in on its own, without a password (``passwordless_only`` then refuses
+    # the password of whoever holds one).
+    passwordless: ClassVar[bool]
 
-    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
-        """Whether ``user`` can pass this factor now (ignoring one passkey being removed)."""
+    def is_usable(
+        self, user: User, *, policy: OrgPolicy | None = None, without: object = None
+    ) -> bool:
+        """Whether ``user`` can pass this factor now: under ``policy`` when one is given, and
+        not counting ``without``, a record about to be removed (or a whole factor)."""
+        ...
+
+    def verify(self, *, policy: OrgPolicy, actor: Actor, user: User, proof: object) -> None:
+        """Check ``proof`` (a code, a WebAuthn response) for ``user``; raise ``AuthError``
+        when it does not pass. Each factor audits and rate-limits its own attempts."""
         ...
 
 
 class PasskeyFactor:
     kind: ClassVar[str] = "passkey"
+    passwordless: ClassVar[bool] = True
 
-    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+    def is_usable(
+        self, user: User, *, policy: OrgPolicy | None = None, without: object = None
+    ) -> bool:
         rows = Passkey.objects.filter(user=user, flagged=False)
-        if exclude_passkey is not None:
-            rows = rows.exclude(pk=exclude_passkey.pk)
-        return rows.exists()
+        if isinstance(without, Passkey):
+            rows = rows.exclude(pk=without.pk)
+        if policy is None:
+            return rows.exists()
+        # Under a policy a passkey counts only while the sign-in rules would accept it.
+        return any(
+            not checks.sign_in_refusals(policy, likely_assertion(p), stored_facts(p))
+            for p in rows.defer("public_key")
+        )
+
+    def verify(self, *, policy: OrgPolicy, actor: Actor, user: User, proof: object) -> None:
+        from auth_methods.passkeys import services  # services -> ... -> factors: import late
+
+        services.authenticate(
+            ctx=services.CeremonyContext(policy=policy, actor=actor),
+            credential=proof,
+            browser=services.BrowserSignIn(pending_user_id=user.pk),
+        )
+
+
+def _code(proof: object) -> str:
+    if not isinstance(proof, str):
+        raise AuthError("invalid_request", "That code is not valid.", field="code")
+    return proof
 
 
 class TotpFactor:
     kind: ClassVar[str] = "totp"
+    passwordless: ClassVar[bool] = False
 
-    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
-        return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    def is_usable(
+        self, user: User, *, policy: OrgPolicy | None = None, without: object = None
+    ) -> bool:
+        rows = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False)
+        if isinstance(without, TotpDevice):
+            rows = rows.exclude(pk=without.pk)
+        return rows.exists()
+
+    def verify(self, *, policy: OrgPolicy, actor: Actor, user: User, proof: object) -> None:
+        from auth_methods.totp.services import totp_verify  # it imports this module
+
+        totp_verify(actor=actor, user=user, code=_code(proof))
 
 
 class RecoveryCodeFactor:
     kind: ClassVar[str] = "recovery_code"
+    passwordless: ClassVar[bool] = False
 
-    def is_usable(self, user: User, *, exclude_passkey: Passkey | None = None) -> bool:
+    def is_usable(
+        self, user: User, *, policy: OrgPolicy | None = None, without: object = None
+    ) -> bool:
         return recovery_codes_left(user) > 0
 
+    def verify(self, *, policy: OrgPolicy, actor: Actor, user: User, proof: object) -> None:
+        from auth_methods.recovery_codes.services import recovery_code_consume
 
+        recovery_code_consume(actor=actor, user=user, code=_code(proof))
+
+
+PASSKEY, TOTP, RECOVERY_CODE = PasskeyFactor(), TotpFactor(), RecoveryCodeFactor()
 # The order is the order a chooser offers them in: strongest first.
-FACTORS: tuple[Factor, ...] = (PasskeyFactor(), TotpFactor(), RecoveryCodeFactor())
+FACTORS: tuple[Factor, ...] = (PASSKEY, TOTP, RECOVERY_CODE)
 
 
-def usable_factors(user: User, *, exclude_passkey: Passkey | None = None) -> list[str]:
-    return [f.kind for f in FACTORS if f.is_usable(user, exclude_passkey=exclude_passkey)]
+def factor_of_kind(kind: str) -> Factor:
+    for factor in FACTORS:
+        if factor.kind == kind:
+            return factor
+    raise AuthError("not_found", f"No sign-in factor is called {kind!r}.")
 
 
-def is_last_required_factor(
-    policy: OrgPolicy,
-    user: User,
-    *,
-    removing: str = PasskeyFactor.kind,
-    exclude_passkey: Passkey | None = None,
-) -> bool:
-    """True when the org requires a second factor and the removal leaves ``user`` none.
+def usable_factors(
+    user: User, *, policy: OrgPolicy | None = None, without: object = None
+) -> list[Factor]:
+    """``user``'s factors that pass ``Factor.is_usable``; a factor given as ``without`` is
+    left out whole."""
+    return [
+        f for f in FACTORS if f is not without and f.is_usable(user, policy=policy, without=without)
+    ]
 
-    ``removing`` is the kind going away. For one passkey, pass it as ``exclude_passkey``:
-    the user's other passkeys still count. Otherwise the whole kind is discounted."""
-    if not policy.mfa_required:
-        return False
-    left = usable_factors(user, exclude_passkey=exclude_passkey)
-    if exclude_passkey is None:
-        left = [kind for kind in left if kind != removing]
-    return not left
+
+def holds_passwordless_factor(user: User) -> bool:
+    return any(f.passwordless and f.is_usable(user) for f in FACTORS)
+
+
+def is_last_required_factor(policy: OrgPolicy, user: User, *, without: object) -> bool:
+    """True when the org requires a second factor and removing ``without`` (one passkey, the
+    authenticator app, or a whole factor) leaves ``user`` none."""
+    return checks.second_factor_missing(
+        policy, holds_second_factor=lambda: bool(usable_factors(user, without=without))
+    )
 
 
 def removes_last_way_in(user: User, passkey: Passkey) -> bool:
@@ -74,7 +143,7 @@ def removes_last_way_in(user: User, passkey: Passkey) -> bool:
     password and no other working passkey. (A flagged passkey is no way in already.)"""
     if user.has_usable_password() or passkey.flagged:
         return False
-    return not PasskeyFactor().is_usable(user, exclude_passkey=passkey)
+    return not PASSKEY.is_usable(user, without=passkey)
 
 
 def can_recover_by_email(user: User) -> bool:

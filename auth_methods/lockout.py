@@ -2,8 +2,9 @@
 
 A user is listed when they can sign in under the current policy and cannot under the
 proposed one: none of their passkeys would pass the sign-in rules and the password door is
-shut too. The passkey rules mirror ``policy_checks.check_authentication`` plus the RP ID the
-ceremony checks; attachment is not among them (sign-in does not check it, per the contract).
+shut too. Each passkey is judged by the very checks the ceremony runs
+(``policy_checks.sign_in_refusals``) on the facts of the assertion it would make, plus the RP
+ID it is bound to; attachment is not among them (sign-in does not check it, per the contract).
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ from functools import cache
 
 from django.db.models import Exists, OuterRef, Prefetch
 
-from auth_methods.factors import FACTORS, PasskeyFactor
+from auth_methods import policy_checks as checks
+from auth_methods.factors import PASSKEY, usable_factors
 from auth_methods.models import Passkey, User
+from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
 from auth_methods.policy_fields import POLICY_TABLE, Affects
 
-# Fields that only shape new registrations: a change never stops an existing passkey.
+# What each policy field can affect comes from the policy-field table. Fields that only shape
+# new registrations: a change never stops an existing passkey.
 REGISTRATION_ONLY = {
     row.name: row.label for row in POLICY_TABLE if row.affects is Affects.REGISTRATION
 }
+# Fields that decide who can sign in (passkey or password door): only a change to one of them
+# can lock someone out, so only then are users read.
+SIGN_IN_FIELDS = tuple(row.name for row in POLICY_TABLE if row.affects is Affects.SIGN_IN)
 
 
 @dataclass(frozen=True)
@@ -53,25 +60,12 @@ class LockoutPreview:
 
 def passkey_blockers(policy: OrgPolicy, passkey: Passkey, *, rp_id_changed: bool) -> list[str]:
     """Why ``passkey`` could not sign in under ``policy`` (empty: it works)."""
-    reasons = []
-    if passkey.flagged:
-        reasons.append("a passkey is flagged as a possible clone")
-    if not policy.passkey_login_enabled:
-        reasons.append("passkey sign-in is turned off")
+    refusals = checks.sign_in_refusals(policy, likely_assertion(passkey), stored_facts(passkey))
+    reasons = [refusal.detail for refusal in refusals]
     if rp_id_changed:
         # A passkey is bound to the RP ID it was created for; no authenticator offers it
-        # for another one.
-        reasons.append(f"the RP ID changes to {effective_rp_id(policy)}")
-    if passkey.algorithm not in policy.algorithms:
-        reasons.append(f"algorithm {passkey.algorithm} is no longer allowed")
-    if policy.user_verification == "required" and not passkey.user_verified:
-        reasons.append("user verification is required and a passkey was made without it")
-    if policy.allowed_aaguids and not (
-        passkey.aaguid_attested and passkey.aaguid.lower() in policy.allowed_aaguids
-    ):
-        reasons.append("a passkey's model is not proven to be on the AAGUID allow-list")
-    if not policy.allow_synced_passkeys and passkey.backup_eligible:
-        reasons.append("synced passkeys are not allowed")
+        # for another one (the ceremony's RP ID hash step).
+        reasons.append(f"The RP ID changes to {effective_rp_id(policy)}.")
     return reasons
 
 
@@ -81,17 +75,21 @@ def _password_blocker(
     """Why the password cannot get ``user`` in once no passkey works (None: it can)."""
     if not user.has_usable_password():
         return "they have no password"
-    # The password rule counts every passkey that is not flagged, working or not.
-    if policy.passwordless_only and any(not p.flagged for p in passkeys):
+    # The password rule counts every passkey that is not flagged, working or not (as
+    # ``factors.holds_passwordless_factor`` does, here from the passkeys already loaded).
+    if checks.password_refusal(
+        policy, holds_passwordless_factor=any(not p.flagged for p in passkeys)
+    ):
         return "passwordless-only refuses the password of anyone holding a passkey"
-    if policy.mfa_required and not other_factor():
+    if checks.second_factor_missing(policy, holds_second_factor=other_factor):
         return "a second factor is required and they have no other"
     return None
 
 
 def _other_second_factor(user: User) -> Callable[[], bool]:
-    """Whether a non-passkey factor (TOTP, ...) is usable; asked at most once per user."""
-    return cache(lambda: any(f.is_usable(user) for f in FACTORS if f.kind != PasskeyFactor.kind))
+    """Whether a factor other than the passkeys (judged above) is usable; asked at most once
+    per user."""
+    return cache(lambda: bool(usable_factors(user, without=PASSKEY)))
 
 
 def _assess(
@@ -113,16 +111,7 @@ def _assess(
 
 
 def _access_rules(policy: OrgPolicy) -> tuple[object, ...]:
-    return (
-        policy.passkey_login_enabled,
-        effective_rp_id(policy),
-        policy.algorithms,
-        policy.user_verification == "required",
-        policy.allowed_aaguids,
-        policy.allow_synced_passkeys,
-        policy.passwordless_only,
-        policy.mfa_required,
-    )
+    return (effective_rp_id(policy), *(getattr(policy, name) for name in SIGN_IN_FIELDS))
 
 
 def registration_notes(current: OrgPolicy, proposed: OrgPolicy) -> tuple[str, ...]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.hashers import check_password, make_password
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
-from auth_methods.factors import usable_factors
+from auth_methods.factors import holds_passwordless_factor
 from auth_methods.models import AuditEvent, User
 from auth_methods.policy import OrgPolicy
 from auth_methods.ratelimit import attempt_succeeded, authorize_password_attempt
+
+# Re-exported for the sign-in page: what follows a password is decided with the second step.
+from auth_methods.second_factor import second_factor_needed as second_factor_needed
 
 SIGN_IN = "password.sign_in"
 REAUTHENTICATE = "password.reauthenticate"  # step-up: the signed-in person types it again
@@ -39,7 +43,10 @@ def password_check(
         )
         raise AuthError("unauthenticated", "That email and password do not match.")
     attempt_succeeded(attempt)
-    if policy.passwordless_only and "passkey" in usable_factors(user):
+    refusal = checks.password_refusal(
+        policy, holds_passwordless_factor=holds_passwordless_factor(user)
+    )
+    if refusal is not None:
         audit_record(
             actor=actor,
             action=action,
@@ -47,26 +54,6 @@ def password_check(
             code="forbidden",
             subject=user,
         )
-        raise AuthError("forbidden", "This organisation asks you to sign in with your passkey.")
+        raise refusal
     audit_record(actor=actor, action=action, subject=user)
     return user
-
-
-def second_factor_needed(policy: OrgPolicy, user: User) -> bool:
-    """After a password: a second factor when the user has one or the org requires one."""
-    return policy.mfa_required or bool(factors_under_policy(policy, user))
-
-
-def factors_under_policy(policy: OrgPolicy, user: User) -> list[str]:
-    """The user's second factors that can actually be passed now: a passkey counts only while
-    the policy would accept it at sign-in (otherwise it would strand them at the chooser)."""
-    from auth_methods.lockout import passkey_blockers
-    from auth_methods.models import Passkey
-
-    kinds = usable_factors(user)
-    if "passkey" in kinds and not any(
-        not passkey_blockers(policy, p, rp_id_changed=False)
-        for p in Passkey.objects.filter(user=user)
-    ):
-        kinds.remove("passkey")
-    return kinds

@@ -1,14 +1,50 @@
-"""Admin resets of a user's second factors (authenticator app, recovery codes), for every door."""
+"""The second step after a password, and admin resets of a user's second factors, for every
+door. Which factors a user may use and how each is checked come from the registry
+(``factors.py``); nothing here branches on a factor's kind."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
+from auth_methods.errors import AuthError
+from auth_methods.factors import Factor, factor_of_kind, usable_factors
 from auth_methods.models import RecoveryCodeSet, TotpDevice, User
 from auth_methods.notifications import notify_totp_disabled
+from auth_methods.policy import OrgPolicy
 from auth_methods.reauth import require_recent_auth
 from auth_methods.session_revocation import end_other_sessions
+
+
+def second_factor_choices(policy: OrgPolicy, user: User) -> list[Factor]:
+    """The user's factors that can actually be passed now, in chooser order: a passkey counts
+    only while the policy would accept it at sign-in (otherwise it would strand them)."""
+    return usable_factors(user, policy=policy)
+
+
+def second_factor_needed(policy: OrgPolicy, user: User) -> bool:
+    """After a password: a second factor when the user has one or the org requires one."""
+    return checks.second_step_due(
+        policy, holds_second_factor=bool(second_factor_choices(policy, user))
+    )
+
+
+def second_factor_offered(policy: OrgPolicy, user: User, kind: str) -> Factor | None:
+    """The factor called ``kind`` when ``user`` may pass the second step with it now."""
+    factor = factor_of_kind(kind)
+    return factor if factor.is_usable(user, policy=policy) else None
+
+
+def second_factor_verify(
+    *, policy: OrgPolicy, actor: Actor, user: User, kind: str, proof: object
+) -> None:
+    """Check the second step: ``proof`` for the factor called ``kind``, which must be one the
+    user may use now; raises ``AuthError`` (``forbidden`` for a factor not on offer)."""
+    factor = second_factor_offered(policy, user, kind)
+    if factor is None:
+        raise AuthError("forbidden", f"The {kind} factor is not available to this user.")
+    factor.verify(policy=policy, actor=actor, user=user, proof=proof)
 
 
 def second_factor_wipe(*, actor: Actor, user: User) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
@@ -28,6 +29,13 @@ def _clean_email(email: str) -> str:
     return email
 
 
+def _check_external_id(external_id: str) -> None:
+    if not (0 < len(external_id) <= 200):
+        raise AuthError.of(
+            "invalid_request", "The external id must be 1-200 characters.", field="external_id"
+        )
+
+
 def user_create(
     *,
     email: str,
@@ -45,10 +53,8 @@ def user_create(
         raise AuthError.of(
             "invalid_request", f"Unknown role {role!r}: use admin or member.", field="role"
         )
-    if external_id is not None and not (0 < len(external_id) <= 200):
-        raise AuthError.of(
-            "invalid_request", "The external id must be 1-200 characters.", field="external_id"
-        )
+    if external_id is not None:
+        _check_external_id(external_id)
     if User.objects.filter(email=email).exists():
         raise AuthError.of(
             "invalid_request", f"A user with the email {email!r} already exists.", field="email"
@@ -121,14 +127,29 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, object]) -> U
 
 
 def user_for_integrator(*, external_id: str, name: str, display_name: str) -> User:
-    """The user an integrator names by its own id, created on first sight (register/options)."""
-    user = user_by_external_id(external_id)
-    if user is not None:
-        return user
-    if User.objects.filter(email=name.strip().lower()).exists():
-        raise AuthError.of(
-            "invalid_request",
-            f"user.name {name!r} already belongs to a user with another id.",
-            field="user.name",
-        )
-    return user_create(email=name, external_id=external_id, display_name=display_name)
+    """The user an integrator names by its own id, created on first sight (register/options).
+
+    Idempotent under concurrency: when two first calls race, the unique constraints decide
+    which insert wins, and the loser reads the winner's row instead of failing."""
+    email = _clean_email(name)
+    _check_external_id(external_id)
+    for _ in range(2):
+        # One query, so one snapshot: the id and the name are judged against the same rows.
+        found = list(User.objects.filter(Q(external_id=external_id) | Q(email=email))[:2])
+        mine = next((u for u in found if u.external_id == external_id), None)
+        if mine is not None:
+            return mine
+        if found:
+            raise AuthError.of(
+                "invalid_request",
+                f"user.name {name!r} already belongs to a user with another id.",
+                field="user.name",
+            )
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction outlives a loss
+                return User.objects.create_user(
+                    email, None, external_id=external_id, display_name=display_name.strip()
+                )
+        except IntegrityError:
+            continue  # another request inserted this id or name meanwhile: look again
+    raise AuthError.of("invalid_request", "That user was created meanwhile.", field="user.id")

@@ -1,9 +1,13 @@
 """The only module that imports py_webauthn: builds options, verifies responses.
 
-It takes and returns plain data and raises ``AuthError`` with the contract's codes. Checks
-that py_webauthn reports only as one generic exception are made here first, in the order of
-WebAuthn's relying-party steps, so each failure gets its own code. Every library failure,
-including bare ``KeyError``/``ValueError`` from malformed input, becomes a contract error.
+It verifies WebAuthn's protocol steps (challenge, type, origin, RP ID hash, signature,
+attestation statement) and returns facts as plain data; it decides no policy rule. UP, UV,
+algorithms and every other rule are judged from those facts in ``policy_checks``, so py_webauthn
+is asked to require neither UV nor an algorithm subset. A ceremony runs in two steps: the
+``*_claims`` functions check the unsigned protocol steps and return what the authenticator
+claims (so the policy can refuse early, with a precise code), then ``verify_*`` checks the
+signature or attestation and returns the verified facts. Every library failure, including bare
+``KeyError``/``ValueError`` from malformed input, becomes a contract error.
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ from webauthn.helpers import (
     parse_client_data_json,
     parse_registration_credential_json,
 )
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
     AttestationFormat,
+    AttestationObject,
+    AttestedCredentialData,
     AuthenticationCredential,
     AuthenticatorAttachment,
     AuthenticatorData,
@@ -52,6 +59,7 @@ from webauthn.helpers.structs import (
 
 from auth_methods.encoding import b64url_decode
 from auth_methods.errors import AuthError
+from auth_methods.policy_checks import AuthenticatorClaims
 
 # What malformed input makes py_webauthn and its parsers raise, besides its own exceptions.
 _PARSE_ERRORS = (WebAuthnException, CBORDecodeError, KeyError, ValueError, TypeError, IndexError)
@@ -63,6 +71,8 @@ _BUILTIN_ROOT_FORMATS = {
     AttestationFormat.ANDROID_KEY,
 }
 _AAGUID_OID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")  # id-fido-gen-ce-aaguid
+# Every algorithm py_webauthn can verify: which of them an organisation allows is policy.
+_ALL_ALGORITHMS = list(COSEAlgorithmIdentifier)
 # Formats whose x5c chains may be checked against the organisation's configured roots.
 _CHAIN_FORMATS = (AttestationFormat.PACKED, AttestationFormat.TPM, AttestationFormat.FIDO_U2F)
 
@@ -178,16 +188,9 @@ def _check_client_data(
     return client
 
 
-def _check_auth_data(auth_data: AuthenticatorData, *, rp_id: str, require_uv: bool) -> None:
+def _check_rp_id_hash(auth_data: AuthenticatorData, *, rp_id: str) -> None:
     if auth_data.rp_id_hash != hashlib.sha256(rp_id.encode()).digest():
         raise AuthError.of("rp_id_mismatch", f"The rpIdHash is not that of {rp_id!r}.")
-    if not auth_data.flags.up:
-        raise AuthError.of("user_presence_required", "The authenticator did not set the UP flag.")
-    if require_uv and not auth_data.flags.uv:
-        raise AuthError.of(
-            "user_verification_required",
-            "This organisation requires user verification and the UV flag is not set.",
-        )
 
 
 def _descriptors(
@@ -282,16 +285,10 @@ def _attestation_trust(
     return "trusted"
 
 
-def verify_registration(
-    parsed: RegistrationCredential,
-    *,
-    challenge: bytes,
-    rp_id: str,
-    origins: Sequence[str],
-    require_user_verification: bool,
-    algorithms: Sequence[int],
-    trusted_roots: Sequence[str],
-) -> RegistrationResult:
+def _read_registration(
+    parsed: RegistrationCredential, *, rp_id: str, origins: Sequence[str]
+) -> tuple[AttestationObject, AttestedCredentialData, int]:
+    """Type, origin and RP ID hash; then the attestation object, its credential and algorithm."""
     response = parsed.response
     _check_client_data(
         bytes(response.client_data_json),
@@ -304,14 +301,33 @@ def verify_registration(
         alg = decode_credential_public_key(attested.credential_public_key).alg if attested else None
     except _PARSE_ERRORS:
         raise _invalid("attestationObject is malformed.") from None
-    _check_auth_data(attestation.auth_data, rp_id=rp_id, require_uv=require_user_verification)
+    _check_rp_id_hash(attestation.auth_data, rp_id=rp_id)
     if attested is None or alg is None:
         raise _invalid("attestationObject holds no attested credential data.")
-    if alg not in algorithms:
-        raise AuthError.of(
-            "algorithm_not_allowed",
-            f"Algorithm {alg} is not allowed (allowed: {list(algorithms)}).",
-        )
+    return attestation, attested, int(alg)
+
+
+def registration_claims(
+    parsed: RegistrationCredential, *, rp_id: str, origins: Sequence[str]
+) -> AuthenticatorClaims:
+    """The unsigned protocol steps of a registration, and what the authenticator claims."""
+    attestation, _, alg = _read_registration(parsed, rp_id=rp_id, origins=origins)
+    flags = attestation.auth_data.flags
+    return AuthenticatorClaims(user_present=flags.up, user_verified=flags.uv, algorithm=alg)
+
+
+def verify_registration(
+    parsed: RegistrationCredential,
+    *,
+    challenge: bytes,
+    rp_id: str,
+    origins: Sequence[str],
+    trusted_roots: Sequence[str],
+) -> RegistrationResult:
+    """Every protocol step of a registration, the attestation statement included; the
+    facts it yields are judged by ``policy_checks.check_registration``."""
+    response = parsed.response
+    attestation, attested, alg = _read_registration(parsed, rp_id=rp_id, origins=origins)
 
     def verify(roots: Mapping[AttestationFormat, list[bytes]] | None) -> Any:
         return verify_registration_response(
@@ -319,8 +335,8 @@ def verify_registration(
             expected_challenge=challenge,
             expected_rp_id=rp_id,
             expected_origin=list(origins),
-            require_user_verification=require_user_verification,
-            supported_pub_key_algs=list(algorithms),  # type: ignore[arg-type]
+            require_user_verification=False,
+            supported_pub_key_algs=_ALL_ALGORITHMS,
             pem_root_certs_bytes_by_fmt=roots,
         )
 
@@ -338,7 +354,7 @@ def verify_registration(
     return RegistrationResult(
         credential_id=verified.credential_id,
         public_key=verified.credential_public_key,
-        algorithm=int(alg),
+        algorithm=alg,
         sign_count=verified.sign_count,
         aaguid=verified.aaguid,
         fmt=str(attestation.fmt),
@@ -354,26 +370,41 @@ def verify_registration(
     )
 
 
+def _read_assertion(
+    parsed: AuthenticationCredential, *, rp_id: str, origins: Sequence[str]
+) -> AuthenticatorData:
+    _check_client_data(
+        bytes(parsed.response.client_data_json),
+        expected_type=ClientDataType.WEBAUTHN_GET,
+        origins=origins,
+    )
+    try:
+        auth_data = parse_authenticator_data(bytes(parsed.response.authenticator_data))
+    except _PARSE_ERRORS:
+        raise _invalid("authenticatorData is malformed.") from None
+    _check_rp_id_hash(auth_data, rp_id=rp_id)
+    return auth_data
+
+
+def assertion_claims(
+    parsed: AuthenticationCredential, *, rp_id: str, origins: Sequence[str]
+) -> AuthenticatorClaims:
+    """The unsigned protocol steps of an assertion, and what the authenticator claims."""
+    flags = _read_assertion(parsed, rp_id=rp_id, origins=origins).flags
+    return AuthenticatorClaims(user_present=flags.up, user_verified=flags.uv)
+
+
 def verify_assertion(
     parsed: AuthenticationCredential,
     *,
     challenge: bytes,
     rp_id: str,
     origins: Sequence[str],
-    require_user_verification: bool,
     public_key: bytes,
 ) -> AssertionResult:
-    response = parsed.response
-    _check_client_data(
-        bytes(response.client_data_json),
-        expected_type=ClientDataType.WEBAUTHN_GET,
-        origins=origins,
-    )
-    try:
-        auth_data = parse_authenticator_data(bytes(response.authenticator_data))
-    except _PARSE_ERRORS:
-        raise _invalid("authenticatorData is malformed.") from None
-    _check_auth_data(auth_data, rp_id=rp_id, require_uv=require_user_verification)
+    """Every protocol step of an assertion, the signature included; the facts it yields are
+    judged by ``policy_checks.check_authentication``."""
+    auth_data = _read_assertion(parsed, rp_id=rp_id, origins=origins)
     try:
         # The counter is checked by the caller, after the signature: a forged counter must
         # not be able to flag somebody else's credential.
@@ -384,7 +415,7 @@ def verify_assertion(
             expected_origin=list(origins),
             credential_public_key=public_key,
             credential_current_sign_count=0,
-            require_user_verification=require_user_verification,
+            require_user_verification=False,
         )
     except (*_PARSE_ERRORS, InvalidSignature):
         raise AuthError.of(

@@ -71,9 +71,7 @@ def passkey_delete(
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=passkey.user_id).first()
-        if guard_last_factor and is_last_required_factor(
-            policy, passkey.user, exclude_passkey=passkey
-        ):
+        if guard_last_factor and is_last_required_factor(policy, passkey.user, without=passkey):
             raise AuthError.of(
                 "last_factor",
                 "This is your only remaining second factor, which this organisation requires. "

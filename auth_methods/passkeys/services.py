@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from auth_methods import errors
 from auth_methods import policy as pol
 from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
@@ -19,6 +23,7 @@ from auth_methods.notifications import notify_passkey_added
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+from auth_methods.passkeys.selectors import stored_facts
 from auth_methods.reauth import require_recent_auth
 
 MAX_LABEL = 100
@@ -101,13 +106,14 @@ def register(
     checks.check_registration_allowed(policy, passkey_count=0)  # turned off meanwhile?
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
+    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
+    claims = ceremony.registration_claims(parsed, rp_id=rp_id, origins=origins)
+    checks.check_claims(policy, claims)  # before the attestation is verified
     result = ceremony.verify_registration(
         parsed,
         challenge=info.challenge,
-        rp_id=pol.effective_rp_id(policy),
-        origins=pol.expected_origins(policy),
-        require_user_verification=policy.user_verification == "required",
-        algorithms=policy.algorithms,
+        rp_id=rp_id,
+        origins=origins,
         trusted_roots=policy.trusted_attestation_roots,
     )
     checks.check_registration(policy, _registration_facts(result))
@@ -220,12 +226,9 @@ def _check_browser(
 ) -> None:
     if browser.pending_user_id is not None and passkey.user_id != browser.pending_user_id:
         raise _unknown_credential()
-    if browser.pending_user_id is None and policy.mfa_required and not uv:
-        raise AuthError.of(
-            "user_verification_required",
-            "This organisation requires two factors: use a passkey that verifies you "
-            "(PIN or biometrics), or sign in with your password first.",
-        )
+    checks.check_passkey_alone(
+        policy, after_password=browser.pending_user_id is not None, user_verified=uv
+    )
 
 
 def authenticate(
@@ -253,52 +256,87 @@ def authenticate(
             user,
             cred_id,
         )
-    result = ceremony.verify_assertion(
-        parsed,
-        challenge=info.challenge,
-        rp_id=pol.effective_rp_id(policy),
-        origins=pol.expected_origins(policy),
-        require_user_verification=policy.user_verification == "required",
-        public_key=bytes(passkey.public_key),
-    )
     try:
-        checks.check_authentication(policy, _assertion_facts(result), _stored_facts(passkey))
+        result = _verified_assertion(policy, parsed, info.challenge, passkey)
     except AuthError as exc:
         raise _with_subject(exc, user, cred_id) from None
     if not user.is_active:
         raise _with_subject(AuthError.of("user_inactive", "This user is disabled."), user, cred_id)
     if browser is not None:
         _check_browser(policy, browser, passkey, result.user_verified)
+    _record_sign_in(ctx, passkey, result, cred_id)
+    return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
+
+
+def _verified_assertion(
+    policy: pol.OrgPolicy, parsed: Any, challenge: bytes, passkey: Passkey
+) -> ceremony.AssertionResult:
+    rp_id, origins = pol.effective_rp_id(policy), pol.expected_origins(policy)
+    # The authenticator's claims first, so UP and UV refusals keep their own codes.
+    checks.check_claims(policy, ceremony.assertion_claims(parsed, rp_id=rp_id, origins=origins))
+    result = ceremony.verify_assertion(
+        parsed,
+        challenge=challenge,
+        rp_id=rp_id,
+        origins=origins,
+        public_key=bytes(passkey.public_key),
+    )
+    checks.check_authentication(policy, _assertion_facts(result), stored_facts(passkey))
+    return result
+
+
+def _record_sign_in(
+    ctx: CeremonyContext, passkey: Passkey, result: ceremony.AssertionResult, cred_id: str
+) -> None:
+    """Store the new counter and last use, audited; or refuse the sign-in."""
     now = timezone.now()
-    if checks.sign_count_regressed(passkey.sign_count, result.sign_count):
-        # Written outside any request transaction on purpose: the flag must survive the error.
-        Passkey.objects.filter(pk=passkey.pk).update(flagged=True, flagged_at=now)
-        raise _with_subject(
-            AuthError.of(
-                "sign_count_regressed",
-                f"The signature counter went from {passkey.sign_count} to {result.sign_count}: "
-                "possible cloned authenticator; the credential is now flagged.",
-            ),
-            user,
-            cred_id,
-        )
     with transaction.atomic():
-        Passkey.objects.filter(pk=passkey.pk).update(
-            sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up
+        # The counter check and its write are one conditional UPDATE: of two assertions racing
+        # with one counter (a clone) only one can match the row.
+        accepted = (
+            Passkey.objects.filter(pk=passkey.pk, flagged=False)
+            .filter(checks.sign_count_accepted(result.sign_count))
+            .update(sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up)
         )
-        audit_record(
-            actor=ctx.actor,
-            action="passkey.authenticate",
-            subject=user,
-            credential_id=cred_id,
-            data={"user_verified": result.user_verified},
-        )
+        if accepted:
+            audit_record(
+                actor=ctx.actor,
+                action="passkey.authenticate",
+                subject=passkey.user,
+                credential_id=cred_id,
+                data={"user_verified": result.user_verified},
+            )
+    if not accepted:
+        refusal = _counter_refusal(passkey, result.sign_count, now)
+        raise _with_subject(refusal, passkey.user, cred_id)
     passkey.sign_count, passkey.last_used_at, passkey.backed_up = (
         result.sign_count,
         now,
         result.backed_up,
     )
-    return SignIn(user=user, passkey=passkey, user_verified=result.user_verified)
+
+
+def _counter_refusal(passkey: Passkey, new_count: int, now: datetime) -> AuthError:
+    """Why the conditional UPDATE matched nothing. If the counter did not grow past the stored
+    one, flag the credential, again in one conditional statement; written outside any request
+    transaction on purpose, so the flag survives the error. Otherwise the credential was
+    flagged (or deleted) meanwhile."""
+    flagged = (
+        Passkey.objects.filter(pk=passkey.pk)
+        .exclude(checks.sign_count_accepted(new_count))
+        .update(flagged=True, flagged_at=Coalesce(F("flagged_at"), Value(now)))
+    )
+    if flagged:
+        return AuthError.of(
+            "sign_count_regressed",
+            f"The signature counter {new_count} did not grow past the stored one: possible "
+            "cloned authenticator; the credential is now flagged.",
+        )
+    if Passkey.objects.filter(pk=passkey.pk).exists():
+        return errors.CREDENTIAL_FLAGGED.with_detail(
+            "This credential was flagged as a possible clone meanwhile."
+        )
+    return _unknown_credential()
 
 
 def _with_subject(error: AuthError, user: User, credential_id: str) -> AuthError:
@@ -315,17 +353,6 @@ def _assertion_facts(result: ceremony.AssertionResult) -> checks.VerifiedAsserti
         backup_eligible=result.backup_eligible,
         backed_up=result.backed_up,
         sign_count=result.sign_count,
-    )
-
-
-def _stored_facts(passkey: Passkey) -> checks.StoredCredentialFacts:
-    return checks.StoredCredentialFacts(
-        aaguid=passkey.aaguid,
-        aaguid_attested=passkey.aaguid_attested,
-        backup_eligible=passkey.backup_eligible,
-        flagged=passkey.flagged,
-        sign_count=passkey.sign_count,
-        algorithm=passkey.algorithm,
     )
 
 

@@ -128,7 +128,7 @@ def totp_disable(*, actor: Actor, user: User, policy: OrgPolicy) -> None:
         if device is None:
             raise AuthError("not_found", "No authenticator app is set up.")
         confirmed = device.confirmed_at is not None
-        if confirmed and is_last_required_factor(policy, user, removing="totp"):
+        if confirmed and is_last_required_factor(policy, user, without=device):
             raise AuthError(
                 "last_factor",
                 "This is your only remaining second factor, which this organisation requires. "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import quote
 
 from django import forms
@@ -10,11 +9,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from auth_methods.audit import Actor
 from auth_methods.errors import AuthError
-from auth_methods.factors import usable_factors
 from auth_methods.models import User
-from auth_methods.passwords import factors_under_policy
+from auth_methods.second_factor import (
+    second_factor_choices,
+    second_factor_offered,
+    second_factor_verify,
+)
 from auth_methods.sessions import pending_user, start_session
 from auth_methods.sign_in_facts import record_sign_in
 from portal.forms import add_auth_error
@@ -32,7 +33,7 @@ class CodeForm(forms.Form):
 
 
 def _choices(request: HttpRequest, user: User) -> list[str]:
-    return factors_under_policy(policy_of(request), user)
+    return [factor.kind for factor in second_factor_choices(policy_of(request), user)]
 
 
 @require_http_methods(["GET"])
@@ -70,17 +71,20 @@ def passkey(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _code_step(
-    request: HttpRequest, kind: str, check: Callable[..., None], template: str
-) -> HttpResponse:
+def _code_step(request: HttpRequest, kind: str, template: str) -> HttpResponse:
     user = pending_user(request)
-    if user is None or kind not in usable_factors(user):
+    if user is None or second_factor_offered(policy_of(request), user, kind) is None:
         return HttpResponseRedirect("/login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actor: Actor = actor_of(request)
         try:
-            check(actor=actor, user=user, code=form.cleaned_data["code"])
+            second_factor_verify(
+                policy=policy_of(request),
+                actor=actor_of(request),
+                user=user,
+                kind=kind,
+                proof=form.cleaned_data["code"],
+            )
         except AuthError as exc:
             add_auth_error(
                 form, exc if exc.field == "code" else AuthError(exc.code, exc.detail, field="code")
@@ -104,15 +108,9 @@ def _code_step(
 
 @require_http_methods(["GET", "POST"])
 def totp(request: HttpRequest) -> HttpResponse:
-    from auth_methods.totp.services import totp_verify
-
-    return _code_step(request, "totp", totp_verify, "auth/second_factor_totp.html")
+    return _code_step(request, "totp", "auth/second_factor_totp.html")
 
 
 @require_http_methods(["GET", "POST"])
 def recovery_code(request: HttpRequest) -> HttpResponse:
-    from auth_methods.recovery_codes.services import recovery_code_consume
-
-    return _code_step(
-        request, "recovery_code", recovery_code_consume, "auth/second_factor_recovery.html"
-    )
+    return _code_step(request, "recovery_code", "auth/second_factor_recovery.html")

@@ -34,10 +34,10 @@ def passkey(**facts: Any) -> Passkey:
 
 BLOCKERS: list[tuple[dict[str, Any], dict[str, Any], str | None]] = [
     ({}, {}, None),
-    ({"passkey_login_enabled": False}, {}, "passkey sign-in is turned off"),
-    ({"algorithms": (-8, -257)}, {}, "algorithm -7 is no longer allowed"),
+    ({"passkey_login_enabled": False}, {}, "does not allow signing in with passkeys"),
+    ({"algorithms": (-8, -257)}, {}, "Algorithm -7 is not among"),
     ({"algorithms": (-8, -7)}, {}, None),
-    ({"user_verification": "required"}, {"user_verified": False}, "user verification"),
+    ({"user_verification": "required"}, {"user_verified": False}, "requires user verification"),
     ({"user_verification": "required"}, {"user_verified": True}, None),
     ({"user_verification": "discouraged"}, {"user_verified": False}, None),
     ({"allowed_aaguids": (MODEL,)}, {"aaguid": MODEL}, "allow-list"),  # claimed, not proven
@@ -65,7 +65,7 @@ def test_passkey_blockers(
 def test_a_new_rp_id_strands_every_passkey() -> None:
     policy = replace(CURRENT, rp_id="login.acme.localhost")
     assert passkey_blockers(policy, passkey(), rp_id_changed=True) == [
-        "the RP ID changes to login.acme.localhost"
+        "The RP ID changes to login.acme.localhost."
     ]
 
 
@@ -167,7 +167,8 @@ def test_each_user_gets_the_reasons_that_are_new_and_why_the_password_fails(
     (only,) = lockout_preview(CURRENT, proposed).users
     assert only.email == "no-uv@acme.test" and only.user_id == people["no-uv"].pk
     assert only.reasons == (
-        "user verification is required and a passkey was made without it",
+        "This organisation requires user verification (PIN or biometrics) and the passkey "
+        "did not verify its user (no UV flag).",
         "they have no password",
     )
     current = replace(CURRENT, passkey_login_enabled=False)

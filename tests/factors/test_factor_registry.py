@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -9,6 +10,9 @@ from django.utils import timezone
 from auth_methods.audit import Actor
 from auth_methods.factors import (
     FACTORS,
+    PASSKEY,
+    RECOVERY_CODE,
+    TOTP,
     RecoveryCodeFactor,
     TotpFactor,
     is_last_required_factor,
@@ -43,8 +47,8 @@ def add_passkey(user: User) -> Passkey:
     )
 
 
-def add_totp(user: User, *, confirmed: bool = True) -> None:
-    TotpDevice.objects.create(
+def add_totp(user: User, *, confirmed: bool = True) -> TotpDevice:
+    return TotpDevice.objects.create(
         user=user, secret_encrypted=b"x", confirmed_at=timezone.now() if confirmed else None
     )
 
@@ -53,15 +57,19 @@ def test_the_registry_lists_every_kind_in_chooser_order() -> None:
     assert [f.kind for f in FACTORS] == ["passkey", "totp", "recovery_code"]
 
 
+def kinds(user: User, **options: Any) -> list[str]:
+    return [f.kind for f in usable_factors(user, **options)]
+
+
 def test_a_new_user_has_no_factor(user: User) -> None:
-    assert usable_factors(user) == []
+    assert kinds(user) == []
 
 
 def test_usable_factors_come_in_a_stable_order(user: User) -> None:
     recovery_codes_generate(actor=ACTOR, user=user)
     add_totp(user)
     add_passkey(user)
-    assert usable_factors(user) == ["passkey", "totp", "recovery_code"]
+    assert kinds(user) == ["passkey", "totp", "recovery_code"]
 
 
 def test_a_pending_totp_enrolment_is_not_usable(user: User) -> None:
@@ -73,7 +81,7 @@ def test_a_pending_totp_enrolment_is_not_usable(user: User) -> None:
 
 def test_a_flagged_passkey_is_not_usable(user: User) -> None:
     Passkey.objects.filter(pk=add_passkey(user).pk).update(flagged=True)
-    assert usable_factors(user) == []
+    assert kinds(user) == []
 
 
 def test_recovery_codes_count_until_the_last_is_spent(user: User) -> None:
@@ -86,33 +94,33 @@ def test_recovery_codes_count_until_the_last_is_spent(user: User) -> None:
 
 
 def test_nothing_is_last_when_the_org_requires_no_second_factor(user: User) -> None:
-    add_totp(user)
-    assert not is_last_required_factor(OrgPolicy(), user, removing="totp")
+    device = add_totp(user)
+    assert not is_last_required_factor(OrgPolicy(), user, without=device)
 
 
 def test_the_only_totp_is_the_last_factor(user: User) -> None:
-    add_totp(user)
-    assert is_last_required_factor(REQUIRED, user, removing="totp")
+    device = add_totp(user)
+    assert is_last_required_factor(REQUIRED, user, without=device)
+    assert is_last_required_factor(REQUIRED, user, without=TOTP)
     add_passkey(user)
-    assert not is_last_required_factor(REQUIRED, user, removing="totp")
+    assert not is_last_required_factor(REQUIRED, user, without=device)
 
 
 def test_recovery_codes_keep_another_factor_removable(user: User) -> None:
-    add_totp(user)
+    device = add_totp(user)
     recovery_codes_generate(actor=ACTOR, user=user)
-    assert not is_last_required_factor(REQUIRED, user, removing="totp")
-    assert not is_last_required_factor(REQUIRED, user, removing="recovery_code")
+    assert not is_last_required_factor(REQUIRED, user, without=device)
+    assert not is_last_required_factor(REQUIRED, user, without=RECOVERY_CODE)
 
 
 def test_other_passkeys_still_count_when_one_is_removed(user: User) -> None:
     first, second = add_passkey(user), add_passkey(user)
-    assert not is_last_required_factor(REQUIRED, user, exclude_passkey=first)
+    assert not is_last_required_factor(REQUIRED, user, without=first)
     second.delete()
-    assert is_last_required_factor(REQUIRED, user, exclude_passkey=first)
-    assert is_last_required_factor(REQUIRED, user, removing="passkey", exclude_passkey=first)
+    assert is_last_required_factor(REQUIRED, user, without=first)
 
 
 def test_removing_every_passkey_discounts_the_kind(user: User) -> None:
     add_passkey(user)
     add_passkey(user)
-    assert is_last_required_factor(REQUIRED, user, removing="passkey")
+    assert is_last_required_factor(REQUIRED, user, without=PASSKEY)
