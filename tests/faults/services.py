@@ -213,6 +213,8 @@ def app_env(pg: PgCluster, **extra: str) -> dict[str, str]:
         PASSGATE_HTTPS="0",
         PASSGATE_LOG_FORMAT="text",
         PASSGATE_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        # Production refuses to start without a cache URL; one-off commands need no shared one.
+        PASSGATE_CACHE_URL="memory:",
     )
     env.update(extra)
     return env
