@@ -15,10 +15,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
-from auth_methods.factors import usable_factors
+from auth_methods.factors import PASSKEY, usable_factors
 from auth_methods.models import AuditEvent, Passkey, RecoveryLink, User
 from auth_methods.notifications import (
     notify_passkey_removed,
@@ -118,8 +119,9 @@ def recovery_second_factor_due(policy: OrgPolicy, user: User) -> bool:
     """After a recovery link: the link restores the lost passkey, not the other factors. Where
     the org requires a second factor and the user still holds one that is not a passkey (an
     authenticator app, recovery codes), that one is asked before a full session starts."""
-    return policy.mfa_required and any(
-        factor.kind != "passkey" for factor in usable_factors(user, policy=policy)
+    return checks.recovery_second_step_due(
+        policy,
+        holds_other_factor=bool(usable_factors(user, policy=policy, without=PASSKEY)),
     )
 
 
