@@ -57,6 +57,12 @@ class AuthenticatorClaims:
     algorithm: int | None = None  # a new credential's public-key algorithm (registration)
 
 
+def self_signup_open(policy: OrgPolicy) -> bool:
+    """People may create their own account only while they could also register the passkey
+    that is to be their only way in."""
+    return policy.self_signup_enabled and policy.passkey_registration_enabled
+
+
 def check_registration_allowed(policy: OrgPolicy, *, passkey_count: int) -> None:
     """Before ``register/options`` and again at ``register`` (the user may have reached the
     limit meanwhile): registration is on and the user holds fewer than the limit."""

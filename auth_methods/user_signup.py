@@ -26,6 +26,7 @@ from datetime import timedelta
 from django.core import signing
 from django.db import connection, transaction
 
+from auth_methods import policy_checks as checks
 from auth_methods.addresses import email_address
 from auth_methods.audit import Actor, Via, audit_record
 from auth_methods.budgets import budgets_spend
@@ -45,9 +46,7 @@ CONFIRM = "user_signup.confirm"
 
 
 def user_signup_open(policy: OrgPolicy) -> bool:
-    """Sign-up exists only while the new member could also register the passkey that is to
-    be their only way in."""
-    return policy.self_signup_enabled and policy.passkey_registration_enabled
+    return checks.self_signup_open(policy)
 
 
 def _require_open(policy: OrgPolicy) -> None:
