@@ -34,6 +34,9 @@ class Actor:
     extra: dict[str, Any] = field(default_factory=dict)
     via: Via = Via.SYSTEM
     authenticated_at: float | None = None
+    # When a recovery link signed this session in: until it proves itself again, such a session
+    # may only restore the passkey that was lost (see ``auth_methods.reauth``).
+    recovered_at: float | None = None
     scopes: frozenset[str] = frozenset()  # an API key's scopes
 
 

@@ -259,6 +259,12 @@ def second_step_due(policy: OrgPolicy, *, holds_second_factor: bool) -> bool:
     return policy.mfa_required or holds_second_factor
 
 
+def recovery_second_step_due(policy: OrgPolicy, *, holds_other_factor: bool) -> bool:
+    """After a recovery link, which stands in for a lost passkey only: the factor the user
+    still holds is asked first where the org requires a second factor (``mfa_required``)."""
+    return policy.mfa_required and holds_other_factor
+
+
 def second_factor_missing(policy: OrgPolicy, *, holds_second_factor: Callable[[], bool]) -> bool:
     """``mfa_required`` and the user would have no second factor: the password alone cannot
     get them in, and the last factor may not be removed. ``holds_second_factor`` is asked

@@ -18,18 +18,28 @@ from auth_methods.audit import Actor, Via
 RECENT_AUTH_SECONDS = 600
 
 
-def is_recent(actor: Actor, *, now: float | None = None) -> bool:
-    """False for a session (or an anonymous browser) without a sign-in in the window."""
+def is_recent(actor: Actor, *, now: float | None = None, recovery_allows: bool = False) -> bool:
+    """False for a session (or an anonymous browser) without a sign-in in the window.
+
+    A recovery link proves only that its holder reads the user's mail: the session it opens
+    never counts as a sign-in, and counts as recent only for the changes that restore a lost
+    passkey (``recovery_allows``): enrolling a new one and removing the old ones.
+    """
     if actor.via not in (Via.SESSION, Via.ANONYMOUS):
         return True
+    at = time.time() if now is None else now
+    if recovery_allows and actor.recovered_at is not None:
+        if at - actor.recovered_at <= RECENT_AUTH_SECONDS:
+            return True
     if actor.authenticated_at is None:
         return False
-    return (time.time() if now is None else now) - actor.authenticated_at <= RECENT_AUTH_SECONDS
+    return at - actor.authenticated_at <= RECENT_AUTH_SECONDS
 
 
-def require_recent_auth(actor: Actor) -> None:
-    """Raise ``reauthentication_required`` unless ``actor`` may make a sensitive change now."""
-    if not is_recent(actor):
+def require_recent_auth(actor: Actor, *, recovery_allows: bool = False) -> None:
+    """Raise ``reauthentication_required`` unless ``actor`` may make a sensitive change now;
+    ``recovery_allows`` only for the changes a recovery-link session exists for."""
+    if not is_recent(actor, recovery_allows=recovery_allows):
         raise errors.REAUTHENTICATION_REQUIRED.with_detail(
             "This change needs a sign-in within the last 10 minutes: confirm who you are "
             "again, then retry."

@@ -15,15 +15,18 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
 
+from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
+from auth_methods.factors import PASSKEY, usable_factors
 from auth_methods.models import AuditEvent, Passkey, RecoveryLink, User
 from auth_methods.notifications import (
     notify_passkey_removed,
     notify_recovery_link,
     notify_registration_link,
 )
+from auth_methods.policy import OrgPolicy
 from auth_methods.ratelimit import counter_incr
 from auth_methods.reauth import require_recent_auth
 from auth_methods.session_revocation import end_other_sessions
@@ -112,6 +115,16 @@ def registration_link_send(*, actor: Actor, user: User) -> None:
         )
 
 
+def recovery_second_factor_due(policy: OrgPolicy, user: User) -> bool:
+    """After a recovery link: the link restores the lost passkey, not the other factors. Where
+    the org requires a second factor and the user still holds one that is not a passkey (an
+    authenticator app, recovery codes), that one is asked before a full session starts."""
+    return checks.recovery_second_step_due(
+        policy,
+        holds_other_factor=bool(usable_factors(user, policy=policy, without=PASSKEY)),
+    )
+
+
 def recovery_link_redeem(*, actor: Actor, token: str) -> User:
     """Use up a recovery link and return its user (the caller signs them in).
 
@@ -168,7 +181,7 @@ def revoke_other_passkeys(
     """Delete every passkey of ``user`` except ``keep_ids`` (after a recovery: the one just
     enrolled), so a lost or stolen authenticator stops working, and end every session but
     ``keep_session``. Audited, and each removal is emailed; returns how many were removed."""
-    require_recent_auth(actor)
+    require_recent_auth(actor, recovery_allows=True)
     keep = sorted(set(keep_ids))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()

@@ -16,6 +16,7 @@ PENDING_AT = "passgate_pending_at"
 # not follow soon, and the password is asked again.
 PENDING_SECONDS = 600
 AUTH_AT = "passgate_auth_at"  # when the person last proved who they are (for step-up)
+RECOVERY_AT = "passgate_recovery_at"  # a recovery link signed this session in, no factor yet
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -23,7 +24,19 @@ def start_session(request: HttpRequest, user: User) -> None:
     request.session.pop(PENDING, None)
     request.session.pop(PENDING_AT, None)
     login(request, user, backend=BACKEND)  # rotates the session key (no fixation)
+    request.session.pop(RECOVERY_AT, None)
     request.session[AUTH_AT] = int(time.time())
+
+
+def start_recovery_session(request: HttpRequest, user: User) -> None:
+    """Sign in the holder of a recovery link without a sign-in time: the session may enrol a
+    passkey and remove the lost ones (``reauth``'s ``recovery_allows``) and nothing else
+    sensitive until its person proves themself again with a factor."""
+    request.session.pop(PENDING, None)
+    request.session.pop(PENDING_AT, None)
+    login(request, user, backend=BACKEND)
+    request.session.pop(AUTH_AT, None)
+    request.session[RECOVERY_AT] = int(time.time())
 
 
 def mark_reauthenticated(request: HttpRequest) -> None:
@@ -58,6 +71,7 @@ def browser_actor(request: HttpRequest) -> Actor:
     found = getattr(request, "user", None)
     user = found if isinstance(found, User) and found.is_authenticated else None
     auth_at = request.session.get(AUTH_AT) if user is not None else None
+    recovered_at = request.session.get(RECOVERY_AT) if user is not None else None
     return Actor(
         user=user,
         label=user.email if user is not None else "anonymous",
@@ -65,4 +79,5 @@ def browser_actor(request: HttpRequest) -> Actor:
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
         via=Via.SESSION if user is not None else Via.ANONYMOUS,
         authenticated_at=float(auth_at) if isinstance(auth_at, int | float) else None,
+        recovered_at=float(recovered_at) if isinstance(recovered_at, int | float) else None,
     )

@@ -72,10 +72,18 @@ def require_recent_auth(view: View) -> View:
     """Step-up for pages that lead to a sensitive change: the rule itself is the services'
     (``auth_methods.reauth``); this sends the person to re-confirm before the form rather than
     after it, and maps the services' ``reauthentication_required`` to the same redirect."""
+    return _step_up(view, recovery_allows=False)
 
+
+def require_recent_auth_or_recovery(view: View) -> View:
+    """The same, for the pages a recovery-link session exists for (removing the lost passkeys)."""
+    return _step_up(view, recovery_allows=True)
+
+
+def _step_up(view: View, *, recovery_allows: bool) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_recent(browser_actor(request)):
+        if not is_recent(browser_actor(request), recovery_allows=recovery_allows):
             return _login_redirect(request, "/login/confirm")
         try:
             return view(request, *args, **kwargs)

@@ -55,7 +55,7 @@ def _credential_refs(
 
 
 def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
-    require_recent_auth(ctx.actor)
+    require_recent_auth(ctx.actor, recovery_allows=True)
     policy = ctx.policy
     checks.check_registration_allowed(policy, passkey_count=0)  # before any lookup
     if not user.is_active:
@@ -96,7 +96,7 @@ def register(
     session_user: User | None = None,
 ) -> Passkey:
     """Verify a registration response and store the passkey, enforcing the whole policy."""
-    require_recent_auth(ctx.actor)
+    require_recent_auth(ctx.actor, recovery_allows=True)
     policy = ctx.policy
     parsed, info = ceremony.parse_registration(credential)
     pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.REGISTRATION)

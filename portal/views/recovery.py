@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -13,10 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, User
-from auth_methods.recovery import recovery_link_redeem, recovery_link_request, revoke_other_passkeys
-from auth_methods.sessions import start_session
-from portal.decorators import require_recent_auth, require_signed_in
-from portal.views.context import actor_of, org_of
+from auth_methods.recovery import (
+    recovery_link_redeem,
+    recovery_link_request,
+    recovery_second_factor_due,
+    revoke_other_passkeys,
+)
+from auth_methods.sessions import set_pending, start_recovery_session
+from portal.decorators import require_recent_auth_or_recovery, require_signed_in
+from portal.views.context import actor_of, org_of, policy_of
 from tenants.selectors import org_origins
 
 RECOVERED_AT = "passgate_recovered_at"
@@ -67,7 +73,14 @@ def _redeem(request: HttpRequest, token: str, *, invitation: bool) -> HttpRespon
         return render(
             request, "auth/recover_confirm.html", {**page, "error": exc.detail}, status=400
         )
-    start_session(request, user)
+    if recovery_second_factor_due(policy_of(request), user):
+        # The link stands in for the lost passkey only: the factor the user still holds is
+        # asked in the password's half-done sign-in, with its time limit, before a session.
+        set_pending(request, user)
+        if not invitation:
+            request.session[RECOVERED_AT] = time.time()
+        return HttpResponseRedirect(f"/login/second-factor?next={quote('/account/security')}")
+    start_recovery_session(request, user)
     if invitation:
         messages.success(request, "You are signed in. Add your passkey now.")
     else:
@@ -80,7 +93,7 @@ def _redeem(request: HttpRequest, token: str, *, invitation: bool) -> HttpRespon
 
 @require_POST
 @require_signed_in
-@require_recent_auth
+@require_recent_auth_or_recovery
 def revoke_others(request: HttpRequest) -> HttpResponse:
     """After a recovery: keep the passkeys added since, remove every older one."""
     user = request.user
