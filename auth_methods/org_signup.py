@@ -200,19 +200,6 @@ def signup_mail_send(request_id: str) -> bool:
     return True
 
 
-def signup_mails_pending() -> list[str]:
-    """Requests whose mail has not gone out after a minute (a lost task): the sweep's work."""
-    use_public_schema()
-    stale = timezone.now() - timedelta(minutes=1)
-    rows = SignupRequest.objects.filter(
-        state=SignupRequest.State.PENDING,
-        mail_sent_at__isnull=True,
-        created_at__lt=stale,
-        expires_at__gt=timezone.now(),
-    )
-    return [str(pk) for pk in rows.values_list("pk", flat=True)[:500]]
-
-
 def _claim(request_id: str, token: str) -> SignupRequest:
     request = SignupRequest.objects.filter(pk=request_id).first()
     if request is None or not hmac.compare_digest(_token(request), token):

@@ -100,3 +100,13 @@ def authorize_totp_attempt(user: User) -> None:
 
 def authorize_recovery_code_attempt(user: User) -> None:
     _authorize_user("recovery", user.pk, RECOVERY_CODE_PER_USER)
+
+
+# 60 OIDC token requests per minute from one address: far above any client's honest need.
+OIDC_TOKEN_PER_IP = (60, 60)
+
+
+def authorize_oidc_token_request(ip: str | None) -> None:
+    limit, window = OIDC_TOKEN_PER_IP
+    if counter_incr(f"rl:oidc-token:ip:{ip}", window) > limit:
+        raise AuthError("rate_limited", f"Too many token requests; try again in {window} s.")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
+from auth_methods.budgets import budgets_spend
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.factors import PASSKEY, usable_factors
@@ -27,7 +28,6 @@ from auth_methods.notifications import (
     notify_registration_link,
 )
 from auth_methods.policy import OrgPolicy
-from auth_methods.ratelimit import counter_incr
 from auth_methods.reauth import require_recent_auth
 from auth_methods.session_revocation import end_other_sessions
 from tenants.context import current_org
@@ -54,11 +54,7 @@ def _authorize_request(email: str, ip: str | None) -> None:
     budgets = [(f"rl:recover:email:{email}", REQUESTS_PER_EMAIL)]
     if ip is not None:
         budgets.append((f"rl:recover:ip:{ip}", REQUESTS_PER_IP))
-    for key, (limit, window) in budgets:
-        if counter_incr(key, window) > limit:
-            raise AuthError(
-                "rate_limited", f"Too many recovery requests; try again in {window // 60} minutes."
-            )
+    budgets_spend(budgets, "Too many recovery requests; try again in 60 minutes.")
 
 
 def recovery_link_request(*, actor: Actor, email: str, base_url: str) -> None:

@@ -16,8 +16,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from auth_methods.errors import AuthError
 from auth_methods.models import User
-from auth_methods.ratelimit import counter_incr
+from auth_methods.ratelimit import OIDC_TOKEN_PER_IP, authorize_oidc_token_request
 from auth_methods.settings_service import policy_for
 from auth_methods.sign_in_facts import sign_in_facts
 from oidc import consent
@@ -29,8 +30,6 @@ from oidc.passkey_step import passkey_step_options
 from oidc.provider import issuer_of, org_of, server_for
 
 STARTED = "pg_sign_in_started"  # our marker: when this request first sent the user to sign in
-# 60 token requests per minute from one address: far above any client's honest need.
-TOKEN_PER_IP = (60, 60)
 
 
 def _signed_in(request: HttpRequest) -> User | None:
@@ -128,12 +127,13 @@ def _consent_step(request: HttpRequest, grant: Any, user: User) -> HttpResponse 
 @require_POST
 @plain_parameters(page=False)
 def token(request: HttpRequest) -> HttpResponse:
-    limit, window = TOKEN_PER_IP
-    if counter_incr(f"rl:oidc-token:ip:{request.META.get('REMOTE_ADDR')}", window) > limit:
+    try:
+        authorize_oidc_token_request(request.META.get("REMOTE_ADDR"))
+    except AuthError:
         response = JsonResponse(
             {"error": "invalid_request", "error_description": "Too many requests."}, status=429
         )
-        response["Retry-After"] = str(window)
+        response["Retry-After"] = str(OIDC_TOKEN_PER_IP[1])
         return response
     answer: HttpResponse = server_for(request).create_token_response(request)
     return answer
