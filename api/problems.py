@@ -33,8 +33,6 @@ _DRF_CODES: list[tuple[type[Exception], str]] = [
 def error_response(error: AuthError, *, headers: dict[str, str] | None = None) -> HttpResponse:
     return problem_response(
         code=error.code,
-        status=error.status,
-        title=error.title,
         detail=error.detail,
         headers=headers,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from auth_methods.errors import FORBIDDEN, INVALID_REQUEST, NOT_FOUND, SERVER_ERROR, ErrorSpec
+from config.error_catalogue import FORBIDDEN, INVALID_REQUEST, NOT_FOUND, SERVER_ERROR, ErrorSpec
 from config.problems import problem_response
 
 
@@ -16,7 +16,7 @@ def _answer(request: HttpRequest, spec: ErrorSpec, detail: str) -> HttpResponse:
     if _wants_html(request):
         page = f"<!doctype html><title>{spec.title}</title><h1>{spec.title}</h1>"
         return HttpResponse(page, status=spec.status)
-    return problem_response(code=spec.code, status=spec.status, title=spec.title, detail=detail)
+    return problem_response(code=spec.code, detail=detail)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -149,15 +149,13 @@ def _authorized(request: HttpRequest) -> bool:
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """``GET /metrics``: open unless PASSGATE_METRICS_TOKEN is set, then Bearer only."""
-    if request.method not in {"GET", "HEAD"}:
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
-    if not _authorized(request):
-        from config.problems import problem_response
+    from config.problems import probe_method_not_allowed, problem_response
 
+    if request.method not in {"GET", "HEAD"}:
+        return probe_method_not_allowed(request)
+    if not _authorized(request):
         response = problem_response(
             code="unauthenticated",
-            status=401,
-            title="Unauthenticated",
             detail="Send the metrics token.",
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'

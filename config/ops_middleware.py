@@ -81,8 +81,6 @@ class OperationsMiddleware:
             DATABASE_ERRORS.labels(failure).inc()
             response = problem_response(
                 code="service_unavailable",
-                status=503,
-                title="Service unavailable",
                 detail="The database did not answer in time; try again shortly.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )

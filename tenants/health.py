@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from config.problems import problem_response
+from config.problems import probe_method_not_allowed, problem_response
 from tenants.context import use_public_schema
 
 CHECK_TIMEOUT_SECONDS = 1
@@ -26,7 +26,7 @@ _migrated = False
 
 def healthz(request: HttpRequest) -> HttpResponse:
     if request.method not in {"GET", "HEAD"}:
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+        return probe_method_not_allowed(request)
     return JsonResponse({"status": "ok"})
 
 
@@ -93,14 +93,12 @@ CHECKS: dict[str, Callable[[], str]] = {
 
 def readyz(request: HttpRequest) -> HttpResponse:
     if request.method not in {"GET", "HEAD"}:
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+        return probe_method_not_allowed(request)
     wanted = [name for name in request.GET.get("checks", "").split(",") if name] or list(CHECKS)
     unknown = [name for name in wanted if name not in CHECKS]
     if unknown:
         return problem_response(
             code="invalid_request",
-            status=400,
-            title="Invalid request",
             detail=f"Unknown check {unknown[0][:40]!r}.",
         )
     started = time.monotonic()
@@ -110,8 +108,6 @@ def readyz(request: HttpRequest) -> HttpResponse:
     if down:
         return problem_response(
             code="service_unavailable",
-            status=503,
-            title="Service unavailable",
             detail=f"Not ready: {', '.join(down)}.",
             extensions={"checks": checks},
         )

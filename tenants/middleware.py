@@ -21,14 +21,11 @@ DISABLED_PAGE = (
 def org_disabled(request: HttpRequest) -> HttpResponse:
     if "text/html" in request.META.get("HTTP_ACCEPT", ""):
         return HttpResponse(DISABLED_PAGE, status=403)
-    # The catalogue's words (tenants/ may not import it; tests/api/test_problems holds them).
-    return problem_response(
-        code="forbidden", status=403, title="Forbidden", detail="This organisation is disabled."
-    )
+    return problem_response(code="forbidden", detail="This organisation is disabled.")
 
 
 def problem_not_found(detail: str) -> HttpResponse:
-    return problem_response(code="not_found", status=404, title="Not found", detail=detail)
+    return problem_response(code="not_found", detail=detail)
 
 
 class OrgRoutingMiddleware(TenantMainMiddleware):

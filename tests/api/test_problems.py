@@ -118,11 +118,22 @@ def test_only_the_emitter_assembles_problem_bodies() -> None:
     assert builders == []
 
 
+def test_a_code_outside_the_catalogue_cannot_be_emitted() -> None:
+    with pytest.raises(KeyError):
+        problem_body(code="teapot", detail="No such code in the contract.")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_probes_refuse_other_methods_with_a_catalogued_405(db: None, path: str) -> None:
+    response = Client().post(path)
+    body = assert_catalogued(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, HEAD"
+    assert "POST" in body["detail"]
+
+
 def test_extension_members_never_replace_the_standard_ones() -> None:
     body = problem_body(
         code="not_found",
-        status=404,
-        title="Not found",
         detail="gone",
         extensions={"checks": {"database": "ok"}, "code": "other", "status": 200},
     )
