@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,6 +24,7 @@ from auth_methods.users import user_create
 from tenants.context import with_org
 from tenants.selectors import org_get
 from tenants.services import org_create
+from tests.support.committed import committed
 
 # Playwright's sync API keeps an event loop on the main thread; the ORM calls these tests make
 # there are ordinary blocking calls, which Django would otherwise refuse.
@@ -39,33 +40,11 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "a-Long-passphrase-1"
-T = TypeVar("T")
 
 
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
-
-
-def committed(work: Callable[[], T]) -> T:
-    """Run ``work`` on a connection of its own, committed at once: the server thread must see
-    it, whatever transaction the test itself runs in."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller's thread)
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")

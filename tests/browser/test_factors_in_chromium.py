@@ -14,7 +14,8 @@ from auth_methods.models import Passkey, TotpDevice
 from auth_methods.settings_service import auth_settings_update
 from tenants.context import with_org
 from tenants.models import Organisation
-from tests.browser.conftest import committed, sign_in_with_password
+from tests.browser.conftest import sign_in_with_password
+from tests.support.committed import committed
 
 # django_db: makes pytest-django set up the test database; writes go through committed().
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -25,8 +25,9 @@ from auth_methods.audit import Actor
 from auth_methods.settings_service import auth_settings_update
 from oidc.clients import client_create
 from tenants.context import with_org
-from tests.browser.conftest import committed, sign_in_with_password
+from tests.browser.conftest import sign_in_with_password
 from tests.browser.test_passkeys_in_chromium import add_passkey
+from tests.support.committed import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

@@ -9,7 +9,8 @@ import pytest
 from auth_methods.audit import Actor
 from auth_methods.settings_service import auth_settings_update
 from tenants.context import with_org
-from tests.browser.conftest import committed, sign_in_with_password
+from tests.browser.conftest import sign_in_with_password
+from tests.support.committed import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.no_autofill]
 

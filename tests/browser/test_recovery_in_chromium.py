@@ -12,9 +12,10 @@ from playwright.sync_api import expect
 from auth_methods.models import Passkey, User
 from auth_methods.recovery import LINK_TTL, link_issue
 from tenants.context import with_org
-from tests.browser.conftest import committed, sign_in_with_password
+from tests.browser.conftest import sign_in_with_password
 from tests.browser.test_factors_in_chromium import require_mfa
 from tests.browser.test_passkeys_in_chromium import add_passkey
+from tests.support.committed import committed
 
 # django_db: makes pytest-django set up the test database; writes go through committed().
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -13,7 +13,8 @@ from auth_methods.models import Passkey
 from auth_methods.reauth import RECENT_AUTH_SECONDS
 from auth_methods.sessions import AUTH_AT
 from tenants.context import with_org
-from tests.browser.conftest import committed, sign_in_with_password
+from tests.browser.conftest import sign_in_with_password
+from tests.support.committed import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

@@ -16,7 +16,7 @@ from auth_methods.audit import Actor
 from auth_methods.models import AuditEvent, Passkey, User
 from auth_methods.settings_service import auth_settings_update
 from tenants.context import with_org
-from tests.browser.conftest import committed
+from tests.support.committed import committed
 
 # django_db: makes pytest-django set up the test database; writes go through committed().
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -9,45 +9,24 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from tenants.context import use_schema
 from tenants.models import Organisation
 from tenants.services import org_create, org_delete
+from tests.support.committed import committed
 from tests.support.db_url import database_url
 
 # django_db makes pytest-django create the test database; the fleet's rows are committed on
 # connections of their own (the subprocess must see them) and removed afterwards.
 pytestmark = pytest.mark.django_db
 
-T = TypeVar("T")
 MIGRATION = ("fleet_app", "0001_initial")
-
-
-def committed(work: Callable[[], T]) -> T:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 (re-raised in the test's thread)
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
