@@ -41,6 +41,9 @@ LINK_TTL = timedelta(hours=1)
 HANDOVER_TTL = timedelta(minutes=10)
 # A claim older than this is taken to be from a process that died while creating the org.
 CLAIM_TIMEOUT = timedelta(minutes=5)
+# Longer than a send task's retries take to start, so the sweep re-queues only lost mails.
+MAIL_SWEEP_AFTER = timedelta(minutes=5)
+MAIL_SWEEP_BATCH = 500
 # 10 requests per client address and 20 per email domain, per hour: a team that mistypes
 # gets through; a script that floods someone's inbox or squats slugs does not.
 PER_CLIENT = (10, 3600)
@@ -147,7 +150,8 @@ def signup_request(
                 expires_at=timezone.now() + LINK_TTL,
             )
             platform_audit("signup.request", "success", ip=ip, subject=subject)
-            transaction.on_commit(lambda: _queue_mail(request.pk))
+            # robust: the request is kept even when the broker is down; the sweep queues it.
+            transaction.on_commit(lambda: _queue_mail(request.pk), robust=True)
     except AuthError as exc:
         platform_audit("signup.request", exc.code, ip=ip, subject=subject)
         raise
@@ -157,6 +161,25 @@ def _queue_mail(request_id: object) -> None:
     from auth_methods.tasks import send_signup_mail
 
     send_signup_mail.delay(str(request_id))
+
+
+def signup_mails_sweep() -> int:
+    """Queue again every confirmation mail still unsent a while after its request (its task
+    was lost: the broker was down at sign-up, a worker died mid-send); returns how many.
+
+    A mail sent twice carries one ``Message-ID``, so receivers can fold the repeat."""
+    use_public_schema()
+    now = timezone.now()
+    lost = SignupRequest.objects.filter(
+        state=SignupRequest.State.PENDING,
+        mail_sent_at__isnull=True,
+        created_at__lt=now - MAIL_SWEEP_AFTER,
+        expires_at__gt=now,
+    ).values_list("pk", flat=True)[:MAIL_SWEEP_BATCH]
+    ids = list(lost)
+    for request_id in ids:
+        _queue_mail(request_id)
+    return len(ids)
 
 
 def _token(request: SignupRequest) -> str:

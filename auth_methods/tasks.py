@@ -3,7 +3,7 @@ the schema of the organisation that sent it (or, from beat, of every organisatio
 
 from __future__ import annotations
 
-from auth_methods.org_signup import signup_mail_send
+from auth_methods.org_signup import signup_mail_send, signup_mails_sweep
 from auth_methods.outbox import SEND_ERRORS, outbox_send, outbox_sweep
 from auth_methods.passkeys.challenges import challenges_purge_expired
 from auth_methods.recovery import recovery_links_purge_expired
@@ -48,3 +48,8 @@ def sweep_outbox() -> int:
 )
 def send_signup_mail(request_id: str) -> bool:
     return signup_mail_send(request_id)
+
+
+@app.task(name="auth_methods.sweep_signup_mails")  # type: ignore[untyped-decorator]
+def sweep_signup_mails() -> int:
+    return signup_mails_sweep()

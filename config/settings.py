@@ -290,6 +290,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oidc.purge_expired",
         "schedule": 3600.0,
     },
+    # The platform's own: organisation sign-up mails whose task was lost (config.beat sends
+    # entries for the public schema, which no organisation row names).
+    "sweep-signup-mails": {
+        "task": "auth_methods.sweep_signup_mails",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+    },
 }
 # How long a sender holds an outbox email before another may take it (a sender that died
 # mid-send is presumed gone then); longer than any SMTP conversation.
