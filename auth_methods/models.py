@@ -56,8 +56,8 @@ class User(AbstractBaseUser):
     passkey_enrolment_required = models.BooleanField(default=False)
     webauthn_user_handle = models.BinaryField(max_length=64, unique=True, default=new_user_handle)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped to end every session signed in before (auth_methods.session_revocation); sign-in
-    # tokens issued up to ``sessions_ended_at`` are refused.
+    # Bumped to end every session signed in before (auth_methods.session_revocation), the
+    # OpenID Provider's codes and tokens of the user with them, at ``sessions_ended_at``.
     session_epoch = models.PositiveIntegerField(default=0)
     sessions_ended_at = models.DateTimeField(null=True, blank=True)
 

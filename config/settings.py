@@ -222,6 +222,8 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Database sessions whose rows hold a digest of the cookie's key, never the key itself.
+SESSION_ENGINE = "auth_methods.session_store"
 X_FRAME_OPTIONS = "DENY"
 
 MAX_BODY_BYTES = env_int("PASSGATE_MAX_BODY_BYTES", 65536, minimum=1024, maximum=10485760)

@@ -3,6 +3,13 @@
 A code or refresh token is claimed with one conditional UPDATE, so of two concurrent
 requests with the same value the database lets exactly one through; the loser is treated as
 a replay (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.14) and revokes what the value issued.
+
+When the core ends a user's sessions (a recovery, removed passkeys, an admin's reset or wipe,
+disabling), ``user_grants_end`` ends the user's tokens and pending codes in the same
+transaction. A claim first locks the user's row, as ``end_other_sessions`` does, and the token
+endpoint holds that lock until the new token is saved: a code or refresh token being redeemed
+at that very moment either finishes first (and its token is revoked with the others) or sees
+itself revoked.
 """
 
 from __future__ import annotations
@@ -10,9 +17,10 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from auth_methods.audit import SYSTEM, audit_record
@@ -50,6 +58,19 @@ def token_save(*, token: dict[str, Any], client: Client, user: User, source: obj
     )
 
 
+def user_grants_end(sender: object, *, user: User, at: datetime, **kwargs: Any) -> None:
+    """``sessions_ended`` receiver: every live token of ``user`` is revoked (userinfo answers
+    invalid_token, the refresh token invalid_grant) and every pending code expires."""
+    Token.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=at)
+    AuthorizationCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=at).update(
+        expires_at=at
+    )
+
+
+def _lock_user(user_id: int) -> None:
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
+
+
 def family_revoke(family: uuid.UUID) -> int:
     return Token.objects.filter(family=family, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -80,13 +101,16 @@ def code_claim(*, code: str, client: Client) -> AuthorizationCode | None:
     )
     if found is None:
         return None
-    claimed = AuthorizationCode.objects.filter(pk=found.pk, used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
+    with transaction.atomic():
+        _lock_user(found.user_id)
+        claimed = AuthorizationCode.objects.filter(pk=found.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        found.refresh_from_db(fields=["expires_at"])  # as the lock left it: maybe ended
     if not claimed:
         _replayed("code", client=client, user_id=found.user_id, family=found.family)
         return None
-    if found.expires_at < timezone.now():
+    if found.expires_at <= timezone.now():
         return None
     return found
 
@@ -103,9 +127,11 @@ def refresh_claim(*, refresh_token: str, client: Client) -> Token | None:
     )
     if found is None:
         return None
-    claimed = Token.objects.filter(
-        pk=found.pk, refresh_used_at__isnull=True, revoked_at__isnull=True
-    ).update(refresh_used_at=timezone.now())
+    with transaction.atomic():
+        _lock_user(found.user_id)
+        claimed = Token.objects.filter(
+            pk=found.pk, refresh_used_at__isnull=True, revoked_at__isnull=True
+        ).update(refresh_used_at=timezone.now())
     if not claimed:
         _replayed("refresh_token", client=client, user_id=found.user_id, family=found.family)
         return None

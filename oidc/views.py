@@ -11,6 +11,7 @@ from authlib.integrations.django_oauth2 import ResourceProtector
 from authlib.integrations.django_oauth2.resource_protector import return_error_response
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -135,7 +136,10 @@ def token(request: HttpRequest) -> HttpResponse:
         )
         response["Retry-After"] = str(OIDC_TOKEN_PER_IP[1])
         return response
-    answer: HttpResponse = server_for(request).create_token_response(request)
+    # One transaction: the user's row locked by the claim stays locked until the token is
+    # saved, so that ending the user's sessions cannot fall between the two (tokens_store).
+    with transaction.atomic():
+        answer: HttpResponse = server_for(request).create_token_response(request)
     return answer
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from auth_methods import outbox
@@ -18,34 +17,12 @@ from auth_methods.models import OutboxMessage, User
 from auth_methods.outbox import outbox_enqueue, outbox_send, outbox_sweep
 from auth_methods.recovery import recovery_link_request, registration_link_send
 from tenants.models import Organisation, OrgOutboxStatus
+from tests.support.at_rest import tables_holding
 
 pytestmark = pytest.mark.django_db
 
 Mailbox = list[mail.EmailMessage]
 ACTOR = Actor(ip="203.0.113.9", user_agent="pytest")
-
-
-def _rows_holding(schema: str, needle: str) -> list[str]:
-    """Every table of ``schema`` whose rows, as text, contain ``needle`` (a database dump
-    grepped for the token)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = %s AND table_type = 'BASE TABLE'",
-            [schema],
-        )
-        tables = [name for (name,) in cursor.fetchall()]
-        assert len(tables) > 5, tables
-        found = []
-        for table in tables:
-            quoted = connection.ops.quote_name(schema) + "." + connection.ops.quote_name(table)
-            cursor.execute(
-                f"SELECT count(*) FROM {quoted} AS t WHERE t::text LIKE %s",  # noqa: S608
-                [f"%{needle}%"],
-            )
-            if cursor.fetchone()[0]:
-                found.append(table)
-    return found
 
 
 def _token_of(mailbox: Mailbox) -> str:
@@ -69,12 +46,12 @@ def test_no_table_of_the_org_holds_an_issued_recovery_link(
     plain = outbox.outbox_body(message)
     token = plain.split("/recover/", 1)[1].split()[0]
     assert len(token) >= 43
-    assert _rows_holding(acme.schema_name, token) == []
-    assert _rows_holding("public", token) == []
+    assert tables_holding(acme.schema_name, token) == []
+    assert tables_holding("public", token) == []
     for callback in queued:
         callback()
     assert _token_of(mailoutbox) == token  # the mail that left has the working link
-    assert _rows_holding(acme.schema_name, token) == []
+    assert tables_holding(acme.schema_name, token) == []
     message.refresh_from_db()
     assert message.sent_at is not None and message.body == "" and message.link_encrypted is None
     assert (message.kind, message.to_email, message.attempts) == ("recovery_link", ann.email, 1)
@@ -86,10 +63,10 @@ def test_no_table_of_the_org_holds_an_admins_registration_link(
     registration_link_send(actor=ACTOR, user=ann)
     message = OutboxMessage.objects.get(kind="registration_link")
     token = outbox.outbox_body(message).split("/invitation/", 1)[1].split()[0]
-    assert _rows_holding(acme.schema_name, token) == []
+    assert tables_holding(acme.schema_name, token) == []
     assert outbox_send(message.pk) is True
     assert _token_of(mailoutbox) == token
-    assert _rows_holding(acme.schema_name, token) == []
+    assert tables_holding(acme.schema_name, token) == []
 
 
 def test_every_attempt_of_one_email_carries_the_same_message_id(

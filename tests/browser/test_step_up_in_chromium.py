@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 
 from auth_methods.models import Passkey
 from auth_methods.reauth import RECENT_AUTH_SECONDS
+from auth_methods.session_store import SessionStore
 from auth_methods.sessions import AUTH_AT
 from tenants.context import with_org
 from tests.browser.conftest import sign_in_with_password

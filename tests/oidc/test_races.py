@@ -11,15 +11,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from auth_methods.audit import Actor
 from auth_methods.models import AuditEvent, User
+from auth_methods.session_revocation import end_other_sessions
 from auth_methods.users import user_create
 from oidc.clients import client_create
 from oidc.models import AuthorizationCode, Client, Token, digest
-from oidc.tokens_store import code_claim, refresh_claim
+from oidc.tokens_store import code_claim, refresh_claim, token_save
 from tenants.context import with_org
 from tenants.models import Organisation
 
@@ -134,3 +135,52 @@ def test_two_refreshes_with_one_token_get_it_once_and_end_the_family(
     assert sorted(outcomes) == [False, True]
     live = committed(org, lambda: Token.objects.filter(family=family, revoked_at=None).count())
     assert live == 0  # the loser's replay ended what the winner held
+
+
+def test_a_refresh_in_flight_when_the_sessions_end_is_revoked_with_the_rest(
+    setup: tuple[Organisation, Client, User],
+) -> None:
+    """The refresh claims its token, then the user's sessions end, then it saves the new
+    token: the new one must not outlive the end (the claim holds the user's row locked)."""
+    org, client, user = setup
+    refresh = secrets.token_urlsafe(32)
+    committed(
+        org,
+        lambda: Token.objects.create(
+            client=client,
+            user=user,
+            scope="openid offline_access",
+            access_digest=digest(secrets.token_urlsafe(32)),
+            refresh_digest=digest(refresh),
+            issued_at=int(time.time()),
+            expires_in=900,
+            family=uuid.uuid4(),
+            auth_time=int(time.time()),
+        ),
+    )
+    claimed = threading.Event()
+    saved: list[int] = []
+
+    def refresh_slowly() -> None:
+        with transaction.atomic():  # as the token endpoint runs it
+            found = refresh_claim(refresh_token=refresh, client=client)
+            assert found is not None
+            claimed.set()
+            time.sleep(0.5)  # meanwhile the user's sessions end
+            new = {"access_token": secrets.token_urlsafe(32), "expires_in": 900}
+            saved.append(token_save(token=new, client=client, user=user, source=found).pk)
+
+    def end_sessions() -> None:
+        assert claimed.wait(timeout=10)
+        end_other_sessions(User.objects.get(pk=user.pk))
+
+    threads = [
+        threading.Thread(target=committed, args=(org, work))
+        for work in (refresh_slowly, end_sessions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(saved) == 1
+    assert committed(org, lambda: Token.objects.get(pk=saved[0]).revoked_at) is not None

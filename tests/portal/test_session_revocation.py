@@ -1,21 +1,15 @@
-"""Changes to who can get into an account end the user's other sessions and sign-in tokens."""
+"""Changes to who can get into an account end the user's other sessions."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from auth_methods.errors import AuthError
 from auth_methods.models import Passkey, TotpDevice, User
 from auth_methods.recovery import LINK_TTL, link_issue
 from auth_methods.session_revocation import end_other_sessions
-from auth_methods.token_check import sign_in_token_check
-from auth_methods.tokens import token_issue
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.portal.conftest import signed_in
@@ -126,47 +120,6 @@ def test_a_session_of_the_current_epoch_and_one_from_before_epochs_both_work(
     del session["passgate_session_epoch"]  # signed in before this release
     session.save()
     assert _is_signed_in(member_client)
-
-
-def _token(org: Organisation, user: User, at: float) -> str:
-    with mock.patch("auth_methods.tokens.time.time", return_value=at):
-        return token_issue(
-            issuer="http://acme.localhost",
-            audience=org.slug,
-            subject=user.external_id,
-            amr=["pop"],
-            credential_id="c",
-            ttl_seconds=3600,
-        )
-
-
-def test_sign_in_tokens_issued_before_the_end_are_refused(
-    in_acme: Organisation, member: User
-) -> None:
-    check = {"issuer": "http://acme.localhost", "audience": "acme"}
-    earlier = _token(in_acme, member, time.time() - 20)
-    assert sign_in_token_check(earlier, **check)["sub"] == member.external_id
-    end_other_sessions(member)
-    with pytest.raises(AuthError) as refused:
-        sign_in_token_check(earlier, **check)
-    assert refused.value.code == "unauthenticated"
-    # Seconds later: a token from a new sign-in works.
-    User.objects.filter(pk=member.pk).update(
-        sessions_ended_at=timezone.now() - timedelta(seconds=10)
-    )
-    later = _token(in_acme, member, time.time())
-    assert sign_in_token_check(later, **check)["sub"] == member.external_id
-
-
-def test_a_token_for_another_audience_or_a_disabled_user_is_refused(
-    in_acme: Organisation, member: User
-) -> None:
-    token = _token(in_acme, member, time.time())
-    with pytest.raises(AuthError):
-        sign_in_token_check(token, issuer="http://acme.localhost", audience="globex")
-    User.objects.filter(pk=member.pk).update(is_active=False)
-    with pytest.raises(AuthError):
-        sign_in_token_check(token, issuer="http://acme.localhost", audience="acme")
 
 
 def test_each_end_counts(in_acme: Organisation, member: User) -> None:
