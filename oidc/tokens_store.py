@@ -133,7 +133,11 @@ def refresh_claim(*, refresh_token: str, client: Client) -> Token | None:
             pk=found.pk, refresh_used_at__isnull=True, revoked_at__isnull=True
         ).update(refresh_used_at=timezone.now())
     if not claimed:
-        _replayed("refresh_token", client=client, user_id=found.user_id, family=found.family)
+        # Unspent but revoked (the user's sessions ended, the client was disabled): refused,
+        # and no replay: nobody used it before.
+        found.refresh_from_db(fields=["refresh_used_at"])
+        if found.refresh_used_at is not None:
+            _replayed("refresh_token", client=client, user_id=found.user_id, family=found.family)
         return None
     if found.issued_at + REFRESH_TOKEN_SECONDS < time.time():
         return None

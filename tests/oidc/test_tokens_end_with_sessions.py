@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from auth_methods.models import Passkey, TotpDevice, User
+from auth_methods.models import AuditEvent, Passkey, TotpDevice, User
 from auth_methods.recovery import LINK_TTL, link_issue
 from tenants.context import with_org
 from tenants.models import Organisation
@@ -110,6 +110,8 @@ def test_ending_the_sessions_ends_the_tokens_and_codes_issued_before(
     assert info.status_code == 401 and info.json()["error"] == "invalid_token"
     refreshed = _refresh(app, stolen["refresh_token"])
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    # Refused as revoked, not mistaken for the replay of a spent token.
+    assert not AuditEvent.objects.filter(action="oidc.refresh_token_replayed").exists()
     exchanged = pending.exchange(pending_code)
     assert exchanged.status_code == 400 and exchanged.json()["error"] == "invalid_grant"
 
