@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from django.contrib.auth import login
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest
+from django.utils import timezone
 
 from auth_methods.audit import Actor, Via
 from auth_methods.models import User
@@ -57,6 +59,13 @@ def pending_user(request: HttpRequest) -> User | None:
         return None
     user: User | None = User.objects.filter(pk=pk, is_active=True).first()
     return user
+
+
+def sessions_purge_expired() -> int:
+    """Delete this org's expired browser sessions (Django keeps them until asked); returns
+    how many went."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -7,6 +7,7 @@ from auth_methods.org_signup import signup_mail_send, signup_mails_sweep
 from auth_methods.outbox import SEND_ERRORS, outbox_send, outbox_sweep
 from auth_methods.passkeys.challenges import challenges_purge_expired
 from auth_methods.recovery import recovery_links_purge_expired
+from auth_methods.sessions import sessions_purge_expired
 from config.celery import app
 
 
@@ -18,6 +19,11 @@ def purge_expired_challenges() -> int:
 @app.task(name="auth_methods.purge_expired_recovery_links")  # type: ignore[untyped-decorator]
 def purge_expired_recovery_links() -> int:
     return recovery_links_purge_expired()
+
+
+@app.task(name="auth_methods.purge_expired_sessions")  # type: ignore[untyped-decorator]
+def purge_expired_sessions() -> int:
+    return sessions_purge_expired()
 
 
 @app.task(  # type: ignore[untyped-decorator]

@@ -283,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_methods.purge_expired_recovery_links",
         "schedule": 3600.0,
     },
+    "purge-expired-sessions": {
+        "task": "auth_methods.purge_expired_sessions",
+        "schedule": 3600.0,
+    },
     # Re-queue outbox emails whose task was lost (broker down, worker killed mid-send).
     "sweep-outbox": {
         "task": "auth_methods.sweep_outbox",

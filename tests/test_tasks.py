@@ -3,11 +3,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from auth_methods.models import Challenge, RecoveryLink, User
 from auth_methods.passkeys.challenges import challenge_issue
-from auth_methods.tasks import purge_expired_challenges, purge_expired_recovery_links
+from auth_methods.session_store import SessionStore
+from auth_methods.tasks import (
+    purge_expired_challenges,
+    purge_expired_recovery_links,
+    purge_expired_sessions,
+)
 from tenants.context import with_org
 from tenants.models import Organisation
 
@@ -53,3 +59,20 @@ def test_the_purge_task_removes_only_expired_recovery_links_of_the_org(
         assert list(RecoveryLink.objects.values_list("token_hash", flat=True)) == ["acme-0"]
     with with_org(globex):
         assert RecoveryLink.objects.count() == 3  # another org's schema is untouched
+
+
+def test_the_purge_task_removes_only_expired_sessions_of_the_org(
+    acme: Organisation, globex: Organisation
+) -> None:
+    for org in (acme, globex):
+        with with_org(org):
+            for expiry in (3600, -1):
+                store = SessionStore()
+                store["n"] = expiry
+                store.set_expiry(expiry)
+                store.save()
+    with with_org(acme):
+        assert purge_expired_sessions.delay().get() == 1
+        assert Session.objects.count() == 1
+    with with_org(globex):
+        assert Session.objects.count() == 2  # another org's schema is untouched
