@@ -17,8 +17,9 @@ from django.db import transaction
 from auth_methods import errors
 from auth_methods import policy_checks as checks
 from auth_methods.audit import Actor, audit_record
+from auth_methods.errors import AuthError
 from auth_methods.factors import PASSKEY, TOTP, Factor, enrolable_factors
-from auth_methods.models import Passkey, User
+from auth_methods.models import AuditEvent, Passkey, User
 from auth_methods.passkeys import services as passkeys
 from auth_methods.policy import OrgPolicy
 from auth_methods.second_factor import second_factor_choices
@@ -48,7 +49,7 @@ def _require_enrolment(policy: OrgPolicy, user: User, factor: Factor) -> None:
         raise errors.FORBIDDEN.with_detail("No second factor needs setting up for this sign-in.")
     if not factor.can_enrol(user, policy=policy):
         raise errors.FORBIDDEN.with_detail(
-            f"This organisation does not let you set up a {factor.kind} here."
+            f"This organisation does not let you set up {factor.noun} here."
         )
 
 
@@ -77,9 +78,22 @@ def enrol_passkey(
     """Register the passkey (every registration rule, audited as ``passkey.register``); the
     challenge must have been issued for ``user``."""
     _require_enrolment(ctx.policy, user, PASSKEY)
-    with transaction.atomic():
-        passkey = passkeys.register(ctx=ctx, credential=credential, label=label, session_user=user)
-        _finish(ctx.actor, ctx.policy, user, PASSKEY)
+    try:
+        with transaction.atomic():
+            passkey = passkeys.register(
+                ctx=ctx, credential=credential, label=label, session_user=user
+            )
+            _finish(ctx.actor, ctx.policy, user, PASSKEY)
+    except AuthError as exc:
+        # After the rollback, so the trail keeps the refusal (the REST door does the same).
+        audit_record(
+            actor=ctx.actor,
+            action="passkey.register",
+            outcome=AuditEvent.Outcome.FAILURE,
+            code=exc.code,
+            subject=user,
+        )
+        raise
     return passkey
 
 

@@ -23,6 +23,7 @@ class Factor(Protocol):
     # Signs a person in on its own, without a password (``passwordless_only`` then refuses
     # the password of whoever holds one).
     passwordless: ClassVar[bool]
+    noun: ClassVar[str]  # how a sentence names it ("they must set up a passkey")
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -45,6 +46,7 @@ class Factor(Protocol):
 class PasskeyFactor:
     kind: ClassVar[str] = "passkey"
     passwordless: ClassVar[bool] = True
+    noun: ClassVar[str] = "a passkey"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -83,6 +85,7 @@ def _code(proof: object) -> str:
 class TotpFactor:
     kind: ClassVar[str] = "totp"
     passwordless: ClassVar[bool] = False
+    noun: ClassVar[str] = "an authenticator app"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -104,6 +107,7 @@ class TotpFactor:
 class RecoveryCodeFactor:
     kind: ClassVar[str] = "recovery_code"
     passwordless: ClassVar[bool] = False
+    noun: ClassVar[str] = "recovery codes"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None

@@ -102,9 +102,9 @@ def _other_second_factor(user: User) -> Callable[[], bool]:
 
 @dataclass(frozen=True)
 class _Access:
-    """How ``user`` gets in under one policy: ``shut`` says why they cannot (None: they can),
-    ``enrol`` lists what they must set up after their password first (sign-in's enrolment
-    step, ``enrolment.py``)."""
+    """How ``user`` gets in under one policy: ``shut`` says why they cannot (None: they can);
+    ``enrol`` names the factors they may set up after their password, one of which they must
+    before they are signed in (sign-in's enrolment step, ``enrolment.py``)."""
 
     passkey_reasons: list[list[str]]
     shut: str | None = None
@@ -112,7 +112,11 @@ class _Access:
 
 
 def _access(
-    policy: OrgPolicy, user: User, passkeys: Sequence[Passkey], rp_id_changed: bool
+    policy: OrgPolicy,
+    user: User,
+    passkeys: Sequence[Passkey],
+    rp_id_changed: bool,
+    other_factor: Callable[[], bool],
 ) -> _Access:
     reasons = [passkey_blockers(policy, p, rp_id_changed=rp_id_changed) for p in passkeys]
     if passkeys and not all(reasons):
@@ -120,10 +124,10 @@ def _access(
     shut = _password_blocker(policy, user, passkeys)
     if shut is not None:
         return _Access(reasons, shut=shut)
-    if not checks.second_factor_missing(policy, holds_second_factor=_other_second_factor(user)):
+    if not checks.second_factor_missing(policy, holds_second_factor=other_factor):
         return _Access(reasons)
     # The password gets them to the enrolment step: a way in if it offers them something.
-    enrol = tuple(f.kind for f in enrolable_factors(user, policy=policy))
+    enrol = tuple(f.noun for f in enrolable_factors(user, policy=policy))
     if not enrol:
         return _Access(reasons, shut=NOTHING_TO_ENROL)
     return _Access(reasons, enrol=enrol)
@@ -132,7 +136,6 @@ def _access(
 NOTHING_TO_ENROL = (
     "a second factor is required, they have none and the policy lets them set none up"
 )
-_ENROL_NAMES = {"passkey": "a passkey", "totp": "an authenticator app"}
 
 
 def _assess(
@@ -142,14 +145,15 @@ def _assess(
     ``must_enrol`` is False) or newly sends them to set up a second factor after their
     password (``must_enrol`` True); None when it changes neither."""
     passkeys = list(user.passkeys.all())
-    after = _access(proposed, user, passkeys, rp_id_changed)
+    other = _other_second_factor(user)
+    after = _access(proposed, user, passkeys, rp_id_changed, other)
     if after.shut is None and not after.enrol:
         return None
-    before = _access(current, user, passkeys, False)
+    before = _access(current, user, passkeys, False, other)
     if after.enrol:
         if before.enrol or before.shut is not None:
             return None  # they had to enrol already, or had no way in: nothing is taken
-        names = " or ".join(_ENROL_NAMES.get(kind, kind) for kind in after.enrol)
+        names = " or ".join(after.enrol)
         return LockedOutUser(
             user.pk,
             user.email,
@@ -159,7 +163,7 @@ def _assess(
             ),
             must_enrol=True,
         )
-    if before.shut is not None:
+    if after.shut is None or before.shut is not None:
         return None  # already shut out today: this change takes nothing away
     new = [
         r
@@ -167,7 +171,6 @@ def _assess(
         for r in now
         if r not in old
     ]
-    assert after.shut is not None  # noqa: S101 (returned above otherwise)
     return LockedOutUser(user.pk, user.email, (*dict.fromkeys(new), after.shut))
 
 
@@ -177,7 +180,7 @@ def no_way_in(current: OrgPolicy, proposed: OrgPolicy, user: User) -> tuple[str,
     about to save a policy, whatever their state today."""
     passkeys = list(user.passkeys.all())
     rp_id_changed = effective_rp_id(current) != effective_rp_id(proposed)
-    access = _access(proposed, user, passkeys, rp_id_changed)
+    access = _access(proposed, user, passkeys, rp_id_changed, _other_second_factor(user))
     if access.shut is None:
         return ()
     found = [r for reasons in access.passkey_reasons for r in reasons]
