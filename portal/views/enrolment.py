@@ -73,7 +73,10 @@ def _problem(exc: AuthError) -> JsonResponse:
 
 def _lapsed() -> JsonResponse:
     return _problem(
-        errors.UNAUTHENTICATED.with_detail("Your sign-in timed out: enter your password again.")
+        errors.UNAUTHENTICATED.with_detail(
+            "No second factor is being set up in this sign-in (it may have timed out): "
+            "enter your password again."
+        )
     )
 
 
