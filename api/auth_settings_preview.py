@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from api.auth_settings import AuthSettingsSerializer
 from api.context import request_org
 from api.permissions import IsOrgAdmin
-from auth_methods.settings_preview import auth_settings_preview
+from auth_methods.settings_preview import LockedOutEntry, auth_settings_preview
 
 
 class LockedOutUserSerializer(serializers.Serializer[Any]):
@@ -34,6 +34,10 @@ class AuthSettingsPreviewSerializer(serializers.Serializer[Any]):
         help_text="Each changed field: [old value, new value].",
     )
     locks_out = LocksOutSerializer()
+    must_enrol = LocksOutSerializer(
+        help_text="Not locked out: under mfa_required they must set up a second factor after "
+        "their password before they are signed in (an extension, docs/api-extensions.md)."
+    )
 
 
 class AuthSettingsPreviewApi(APIView):
@@ -45,13 +49,17 @@ class AuthSettingsPreviewApi(APIView):
     )
     def post(self, request: Request) -> Response:
         preview = auth_settings_preview(org=request_org(request), changes=request.data)
-        users = [
-            {"id": u.external_id, "email": u.email, "reason": u.reason}
-            for u in preview.listed_users()
-        ]
         return Response(
             {
                 "changes": {name: [old, new] for name, (old, new) in preview.changes.items()},
-                "locks_out": {"count": preview.lockout.count, "users": users},
+                "locks_out": _listing(preview.lockout.count, preview.listed_users()),
+                "must_enrol": _listing(
+                    len(preview.lockout.must_enrol), preview.listed_must_enrol()
+                ),
             }
         )
+
+
+def _listing(count: int, listed: list[LockedOutEntry]) -> dict[str, Any]:
+    users = [{"id": u.external_id, "email": u.email, "reason": u.reason} for u in listed]
+    return {"count": count, "users": users}

@@ -23,6 +23,7 @@ class Factor(Protocol):
     # Signs a person in on its own, without a password (``passwordless_only`` then refuses
     # the password of whoever holds one).
     passwordless: ClassVar[bool]
+    noun: ClassVar[str]  # how a sentence names it ("they must set up a passkey")
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -36,10 +37,16 @@ class Factor(Protocol):
         when it does not pass. Each factor audits and rate-limits its own attempts."""
         ...
 
+    def can_enrol(self, user: User, *, policy: OrgPolicy) -> bool:
+        """Whether ``user`` may set this factor up as the second factor ``mfa_required``
+        asks for, in the half-done sign-in after their password (``enrolment.py``)."""
+        ...
+
 
 class PasskeyFactor:
     kind: ClassVar[str] = "passkey"
     passwordless: ClassVar[bool] = True
+    noun: ClassVar[str] = "a passkey"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -64,6 +71,10 @@ class PasskeyFactor:
             browser=services.BrowserSignIn(pending_user_id=user.pk),
         )
 
+    def can_enrol(self, user: User, *, policy: OrgPolicy) -> bool:
+        # ``passkeys.all()``: the lockout preview has them prefetched, a page asks once.
+        return checks.passkey_enrolment_open(policy, passkey_count=len(user.passkeys.all()))
+
 
 def _code(proof: object) -> str:
     if not isinstance(proof, str):
@@ -74,6 +85,7 @@ def _code(proof: object) -> str:
 class TotpFactor:
     kind: ClassVar[str] = "totp"
     passwordless: ClassVar[bool] = False
+    noun: ClassVar[str] = "an authenticator app"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -88,10 +100,14 @@ class TotpFactor:
 
         totp_verify(actor=actor, user=user, code=_code(proof))
 
+    def can_enrol(self, user: User, *, policy: OrgPolicy) -> bool:
+        return True  # no policy field restricts authenticator apps
+
 
 class RecoveryCodeFactor:
     kind: ClassVar[str] = "recovery_code"
     passwordless: ClassVar[bool] = False
+    noun: ClassVar[str] = "recovery codes"
 
     def is_usable(
         self, user: User, *, policy: OrgPolicy | None = None, without: object = None
@@ -102,6 +118,10 @@ class RecoveryCodeFactor:
         from auth_methods.recovery_codes.services import recovery_code_consume
 
         recovery_code_consume(actor=actor, user=user, code=_code(proof))
+
+    def can_enrol(self, user: User, *, policy: OrgPolicy) -> bool:
+        # Codes are the fallback for a lost factor, printed once: not a factor to start with.
+        return False
 
 
 PASSKEY, TOTP, RECOVERY_CODE = PasskeyFactor(), TotpFactor(), RecoveryCodeFactor()
@@ -124,6 +144,12 @@ def usable_factors(
     return [
         f for f in FACTORS if f is not without and f.is_usable(user, policy=policy, without=without)
     ]
+
+
+def enrolable_factors(user: User, *, policy: OrgPolicy) -> list[Factor]:
+    """The factors ``user`` may set up under ``policy`` when a second factor is due and they
+    hold none, in chooser order."""
+    return [f for f in FACTORS if f.can_enrol(user, policy=policy)]
 
 
 def holds_passwordless_factor(user: User) -> bool:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from auth_methods import policy_checks as checks
-from auth_methods.factors import PASSKEY, usable_factors
+from auth_methods.factors import PASSKEY, enrolable_factors, usable_factors
 from auth_methods.models import Passkey, User
 from auth_methods.passkeys.selectors import likely_assertion, stored_facts
 from auth_methods.policy import OrgPolicy, effective_rp_id
@@ -38,23 +39,34 @@ class LockedOutUser:
     user_id: int
     email: str
     reasons: tuple[str, ...]
+    # Not locked out: under ``mfa_required`` they must set up a second factor after their
+    # password, inside that half-done sign-in, before they are signed in.
+    must_enrol: bool = False
 
 
 @dataclass(frozen=True)
 class LockoutPreview:
-    users: tuple[LockedOutUser, ...]
+    users: tuple[LockedOutUser, ...]  # left with no way in
     # Changed fields that affect new registrations only, one sentence each.
     registration_notes: tuple[str, ...] = ()
+    must_enrol: tuple[LockedOutUser, ...] = ()  # newly sent to the enrolment step
 
     @property
     def count(self) -> int:
         return len(self.users)
 
     @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.users or self.must_enrol)
+
+    @property
     def fingerprint(self) -> str:
-        """Names exactly this list of users and reasons: a confirmation given for one list
-        must not save a change that has since come to lock out other people."""
-        text = "\n".join(f"{u.user_id}:{'|'.join(u.reasons)}" for u in self.users)
+        """Names exactly these lists of users and reasons: a confirmation given for one list
+        must not save a change that has since come to lock out (or stop) other people."""
+        text = "\n".join(
+            f"{'enrol:' if u.must_enrol else ''}{u.user_id}:{'|'.join(u.reasons)}"
+            for u in (*self.users, *self.must_enrol)
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -69,9 +81,7 @@ def passkey_blockers(policy: OrgPolicy, passkey: Passkey, *, rp_id_changed: bool
     return reasons
 
 
-def _password_blocker(
-    policy: OrgPolicy, user: User, passkeys: Sequence[Passkey], other_factor: Callable[[], bool]
-) -> str | None:
+def _password_blocker(policy: OrgPolicy, user: User, passkeys: Sequence[Passkey]) -> str | None:
     """Why the password cannot get ``user`` in once no passkey works (None: it can)."""
     if not user.has_usable_password():
         return "they have no password"
@@ -81,8 +91,6 @@ def _password_blocker(
         policy, holds_passwordless_factor=any(not p.flagged for p in passkeys)
     ):
         return "passwordless-only refuses the password of anyone holding a passkey"
-    if checks.second_factor_missing(policy, holds_second_factor=other_factor):
-        return "a second factor is required and they have no other"
     return None
 
 
@@ -92,22 +100,91 @@ def _other_second_factor(user: User) -> Callable[[], bool]:
     return cache(lambda: bool(usable_factors(user, without=PASSKEY)))
 
 
+@dataclass(frozen=True)
+class _Access:
+    """How ``user`` gets in under one policy: ``shut`` says why they cannot (None: they can);
+    ``enrol`` names the factors they may set up after their password, one of which they must
+    before they are signed in (sign-in's enrolment step, ``enrolment.py``)."""
+
+    passkey_reasons: list[list[str]]
+    shut: str | None = None
+    enrol: tuple[str, ...] = ()
+
+
+def _access(
+    policy: OrgPolicy,
+    user: User,
+    passkeys: Sequence[Passkey],
+    rp_id_changed: bool,
+    other_factor: Callable[[], bool],
+) -> _Access:
+    reasons = [passkey_blockers(policy, p, rp_id_changed=rp_id_changed) for p in passkeys]
+    if passkeys and not all(reasons):
+        return _Access(reasons)  # a passkey still works
+    shut = _password_blocker(policy, user, passkeys)
+    if shut is not None:
+        return _Access(reasons, shut=shut)
+    if not checks.second_factor_missing(policy, holds_second_factor=other_factor):
+        return _Access(reasons)
+    # The password gets them to the enrolment step: a way in if it offers them something.
+    enrol = tuple(f.noun for f in enrolable_factors(user, policy=policy))
+    if not enrol:
+        return _Access(reasons, shut=NOTHING_TO_ENROL)
+    return _Access(reasons, enrol=enrol)
+
+
+NOTHING_TO_ENROL = (
+    "a second factor is required, they have none and the policy lets them set none up"
+)
+
+
 def _assess(
     current: OrgPolicy, proposed: OrgPolicy, user: User, rp_id_changed: bool
 ) -> LockedOutUser | None:
+    """Whether ``proposed`` takes ``user``'s last way in (a ``LockedOutUser`` whose
+    ``must_enrol`` is False) or newly sends them to set up a second factor after their
+    password (``must_enrol`` True); None when it changes neither."""
     passkeys = list(user.passkeys.all())
-    before = [passkey_blockers(current, p, rp_id_changed=False) for p in passkeys]
-    after = [passkey_blockers(proposed, p, rp_id_changed=rp_id_changed) for p in passkeys]
-    if not all(after):
-        return None  # a passkey still works
     other = _other_second_factor(user)
-    shut = _password_blocker(proposed, user, passkeys, other)
-    if shut is None:
+    after = _access(proposed, user, passkeys, rp_id_changed, other)
+    if after.shut is None and not after.enrol:
         return None
-    if all(before) and _password_blocker(current, user, passkeys, other) is not None:
+    before = _access(current, user, passkeys, False, other)
+    if after.enrol:
+        if before.enrol or before.shut is not None:
+            return None  # they had to enrol already, or had no way in: nothing is taken
+        names = " or ".join(after.enrol)
+        return LockedOutUser(
+            user.pk,
+            user.email,
+            (
+                f"a second factor is required and they have none: they must set up {names} "
+                "after their password",
+            ),
+            must_enrol=True,
+        )
+    if after.shut is None or before.shut is not None:
         return None  # already shut out today: this change takes nothing away
-    new = [r for old, now in zip(before, after, strict=True) for r in now if r not in old]
-    return LockedOutUser(user.pk, user.email, (*dict.fromkeys(new), shut))
+    new = [
+        r
+        for old, now in zip(before.passkey_reasons, after.passkey_reasons, strict=True)
+        for r in now
+        if r not in old
+    ]
+    return LockedOutUser(user.pk, user.email, (*dict.fromkeys(new), after.shut))
+
+
+def no_way_in(current: OrgPolicy, proposed: OrgPolicy, user: User) -> tuple[str, ...]:
+    """Why ``user`` could not sign in at all under ``proposed`` (empty: they can, if need be
+    after setting up a second factor), judged as the preview judges everyone; for an admin
+    about to save a policy, whatever their state today."""
+    passkeys = list(user.passkeys.all())
+    rp_id_changed = effective_rp_id(current) != effective_rp_id(proposed)
+    access = _access(proposed, user, passkeys, rp_id_changed, _other_second_factor(user))
+    if access.shut is None:
+        return ()
+    found = [r for reasons in access.passkey_reasons for r in reasons]
+    return (*dict.fromkeys(found), access.shut)
 
 
 def _access_rules(policy: OrgPolicy) -> tuple[object, ...]:
@@ -124,22 +201,28 @@ def registration_notes(current: OrgPolicy, proposed: OrgPolicy) -> tuple[str, ..
 
 def lockout_preview(current: OrgPolicy, proposed: OrgPolicy) -> LockoutPreview:
     """Who would lose their only way in if ``proposed`` replaced ``current`` (in the current
-    org's schema). Two queries, plus one per user whose fate hangs on a non-passkey factor."""
+    org's schema), and who would newly have to set up a second factor after their password.
+    Two queries, plus a few per user whose fate hangs on a non-passkey factor."""
     notes = registration_notes(current, proposed)
     if _access_rules(current) == _access_rules(proposed):
         return LockoutPreview(users=(), registration_notes=notes)
     rp_id_changed = effective_rp_id(current) != effective_rp_id(proposed)
-    # Only someone holding a passkey today can lose access through these rules.
+    # Only someone with a passkey or a password today can lose access through these rules
+    # (Django marks an unusable password with a leading "!").
     users = (
         User.objects.filter(is_active=True)
-        .filter(Exists(Passkey.objects.filter(user=OuterRef("pk"))))
+        .filter(
+            Exists(Passkey.objects.filter(user=OuterRef("pk")))
+            | (~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) & ~Q(password=""))
+        )
         .only("id", "email", "password")
         .prefetch_related(Prefetch("passkeys", queryset=Passkey.objects.defer("public_key")))
         .order_by("email")
     )
-    locked = []
+    locked: list[LockedOutUser] = []
+    enrol: list[LockedOutUser] = []
     for user in users.iterator(chunk_size=1000):
         found = _assess(current, proposed, user, rp_id_changed)
         if found is not None:
-            locked.append(found)
-    return LockoutPreview(users=tuple(locked), registration_notes=notes)
+            (enrol if found.must_enrol else locked).append(found)
+    return LockoutPreview(users=tuple(locked), registration_notes=notes, must_enrol=tuple(enrol))

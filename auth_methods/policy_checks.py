@@ -272,6 +272,17 @@ def second_factor_missing(policy: OrgPolicy, *, holds_second_factor: Callable[[]
     return policy.mfa_required and not holds_second_factor()
 
 
+def passkey_enrolment_open(policy: OrgPolicy, *, passkey_count: int) -> bool:
+    """A passkey may be set up as the second factor ``mfa_required`` asks for: registration is
+    open to this user (``check_registration_allowed``) and the passkey could then sign in
+    (otherwise enrolling it would leave the person exactly where they were)."""
+    try:
+        check_registration_allowed(policy, passkey_count=passkey_count)
+    except AuthError:
+        return False
+    return _login_disabled(policy) is None
+
+
 def check_passkey_alone(policy: OrgPolicy, *, after_password: bool, user_verified: bool) -> None:
     """A browser sign-in with a passkey and no password first must satisfy ``mfa_required`` on
     its own: only a passkey that verified its user counts as two factors."""

@@ -14,6 +14,9 @@ from auth_methods.models import User
 
 PENDING = "passgate_pending_user"  # password accepted, second factor still due
 PENDING_AT = "passgate_pending_at"
+# The half-done sign-in began with the password (not a recovery link): only such a one may
+# enrol the second factor a user lacks (``enrolment.py``).
+PENDING_FROM_LOGIN = "passgate_pending_from_login"
 # A password proves little on its own: its half-done sign-in lapses if the second factor does
 # not follow soon, and the password is asked again.
 PENDING_SECONDS = 600
@@ -22,9 +25,13 @@ RECOVERY_AT = "passgate_recovery_at"  # a recovery link signed this session in, 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def _end_pending(request: HttpRequest) -> None:
+    for key in (PENDING, PENDING_AT, PENDING_FROM_LOGIN):
+        request.session.pop(key, None)
+
+
 def start_session(request: HttpRequest, user: User) -> None:
-    request.session.pop(PENDING, None)
-    request.session.pop(PENDING_AT, None)
+    _end_pending(request)
     login(request, user, backend=BACKEND)  # rotates the session key (no fixation)
     request.session.pop(RECOVERY_AT, None)
     request.session[AUTH_AT] = int(time.time())
@@ -34,8 +41,7 @@ def start_recovery_session(request: HttpRequest, user: User) -> None:
     """Sign in the holder of a recovery link without a sign-in time: the session may enrol a
     passkey and remove the lost ones (``reauth``'s ``recovery_allows``) and nothing else
     sensitive until its person proves themself again with a factor."""
-    request.session.pop(PENDING, None)
-    request.session.pop(PENDING_AT, None)
+    _end_pending(request)
     login(request, user, backend=BACKEND)
     request.session.pop(AUTH_AT, None)
     request.session[RECOVERY_AT] = int(time.time())
@@ -45,10 +51,14 @@ def mark_reauthenticated(request: HttpRequest) -> None:
     request.session[AUTH_AT] = int(time.time())
 
 
-def set_pending(request: HttpRequest, user: User) -> None:
+def set_pending(request: HttpRequest, user: User, *, after_password: bool) -> None:
     request.session.cycle_key()
     request.session[PENDING] = user.pk
     request.session[PENDING_AT] = int(time.time())
+    if after_password:
+        request.session[PENDING_FROM_LOGIN] = True
+    else:
+        request.session.pop(PENDING_FROM_LOGIN, None)
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -66,6 +76,24 @@ def sessions_purge_expired() -> int:
     how many went."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+def pending_actor(request: HttpRequest) -> Actor | None:
+    """The person of a half-done sign-in that began with their password, as the actor of the
+    one change it may make: enrolling the second factor they lack (``enrolment.py``; no page
+    or API call other than that step's builds this actor). The password, checked when the
+    half-done sign-in began, is their proof for step-up; both lapse after 10 minutes."""
+    user = pending_user(request)
+    if user is None or request.session.get(PENDING_FROM_LOGIN) is not True:
+        return None
+    return Actor(
+        user=user,
+        label=user.email,
+        ip=client_ip(request),
+        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:500],
+        via=Via.SESSION,
+        authenticated_at=float(request.session[PENDING_AT]),
+    )
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from auth_methods import errors
-from auth_methods.lockout import LockoutPreview, lockout_preview
+from auth_methods.lockout import LockedOutUser, LockoutPreview, lockout_preview
 from auth_methods.models import User
 from auth_methods.policy import POLICY_FIELDS, OrgPolicy, policy_values
 from auth_methods.policy_validation import validate_changes
@@ -37,16 +37,23 @@ class SettingsPreview:
 
     def listed_users(self, limit: int = LISTED_USERS) -> list[LockedOutEntry]:
         """The first ``limit`` locked-out users, named by their external ids."""
-        shown = self.lockout.users[:limit]
-        ids = dict(
-            User.objects.filter(pk__in=[u.user_id for u in shown]).values_list("pk", "external_id")
+        return _listed(self.lockout.users[:limit])
+
+    def listed_must_enrol(self, limit: int = LISTED_USERS) -> list[LockedOutEntry]:
+        """The first ``limit`` users the change newly sends to set up a second factor."""
+        return _listed(self.lockout.must_enrol[:limit])
+
+
+def _listed(shown: tuple[LockedOutUser, ...]) -> list[LockedOutEntry]:
+    ids = dict(
+        User.objects.filter(pk__in=[u.user_id for u in shown]).values_list("pk", "external_id")
+    )
+    return [
+        LockedOutEntry(
+            external_id=ids.get(u.user_id, ""), email=u.email, reason="; ".join(u.reasons)
         )
-        return [
-            LockedOutEntry(
-                external_id=ids.get(u.user_id, ""), email=u.email, reason="; ".join(u.reasons)
-            )
-            for u in shown
-        ]
+        for u in shown
+    ]
 
 
 def auth_settings_preview(*, org: Organisation, changes: object) -> SettingsPreview:

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from auth_methods.audit import Actor, audit_record
+from auth_methods import errors
+from auth_methods.audit import Actor, Via, audit_record
+from auth_methods.lockout import no_way_in
 from auth_methods.models import AuthSettings
 from auth_methods.policy import OrgPolicy, policy_values
 from auth_methods.policy_fields import policy_table
@@ -71,6 +73,20 @@ def policy_for(org: Organisation) -> OrgPolicy:
     return _build(org, stored)
 
 
+def _refuse_self_lockout(actor: Actor, current: OrgPolicy, proposed: OrgPolicy) -> None:
+    """A signed-in admin may not save a policy under which they could no longer sign in (an
+    API key or the CLI has no account of its own to lose)."""
+    if actor.via is not Via.SESSION or actor.user is None:
+        return
+    reasons = no_way_in(current, proposed, actor.user)
+    if reasons:
+        raise errors.INVALID_REQUEST.with_detail(
+            "This change would leave you with no way to sign in ("
+            + "; ".join(reasons)
+            + "). Set up a way in that the new policy accepts first, or ask another admin."
+        )
+
+
 def auth_settings_update(
     *, org: Organisation, actor: Actor, changes: Mapping[str, object]
 ) -> OrgPolicy:
@@ -82,6 +98,7 @@ def auth_settings_update(
         updated = validate_changes(
             current, changes, org_hosts=org_hosts(org), base_domain=settings.BASE_DOMAIN
         )
+        _refuse_self_lockout(actor, current, updated)
         before, after = policy_values(current), policy_values(updated)
         changed = [name for name in before if before[name] != after[name]]
         row.values = _stored(updated)

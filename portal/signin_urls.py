@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import recovery, second_factor, user_signup
+from portal.views import enrolment, recovery, second_factor, user_signup
 from portal.views.signin import confirm, sign_in, sign_out
 from portal.views.welcome import first_steps_done, welcome
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("login/second-factor/passkey", second_factor.passkey),
     path("login/second-factor/totp", second_factor.totp),
     path("login/second-factor/recovery-code", second_factor.recovery_code),
+    path("login/enrol", enrolment.choose, name="login-enrol"),
+    path("login/enrol/passkey/options", enrolment.passkey_options),
+    path("login/enrol/passkey", enrolment.passkey),
+    path("login/enrol/totp", enrolment.totp),
     path("login/confirm", confirm, name="login-confirm"),
     path("logout", sign_out, name="logout"),
     path("recover", recovery.request_link, name="recover"),

@@ -43,7 +43,7 @@ def _save(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, form, status=400)
     preview = dry_run.lockout
     confirmed = form.cleaned_data["confirm_lockout"]
-    if preview.users and confirmed != preview.fingerprint:
+    if preview.needs_confirmation and confirmed != preview.fingerprint:
         # Nothing is saved until the admin confirms this very list of people.
         return _page(request, form, preview=preview, stale=bool(confirmed))
     try:

@@ -76,7 +76,7 @@ def _redeem(request: HttpRequest, token: str, *, invitation: bool) -> HttpRespon
     if recovery_second_factor_due(policy_of(request), user):
         # The link stands in for the lost passkey only: the factor the user still holds is
         # asked in the password's half-done sign-in, with its time limit, before a session.
-        set_pending(request, user)
+        set_pending(request, user, after_password=False)
         if not invitation:
             request.session[RECOVERED_AT] = time.time()
         return HttpResponseRedirect(f"/login/second-factor?next={quote('/account/security')}")

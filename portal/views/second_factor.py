@@ -43,6 +43,8 @@ def choose(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/login")
     kinds = _choices(request, user)
     next_path = safe_next(request)
+    if not kinds:  # nothing to pass: set one up (or learn why not) on the enrolment step
+        return HttpResponseRedirect(f"/login/enrol?next={quote(next_path)}")
     if len(kinds) == 1:
         return HttpResponseRedirect(
             f"/login/second-factor/{kinds[0].replace('_', '-')}?next={quote(next_path)}"

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from auth_methods.enrolment import enrolment_due
 from auth_methods.errors import AuthError
 from auth_methods.login_hint import hinted_passkey_owner, login_hint_of
 from auth_methods.models import User
@@ -38,11 +39,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             add_auth_error(form, exc)
         else:
             if second_factor_needed(policy, user):
-                set_pending(request, user)
+                set_pending(request, user, after_password=True)
                 # Quoted: a next with its own query (an OIDC authorization request) stays whole.
-                return HttpResponseRedirect(
-                    f"/login/second-factor?next={quote(safe_next(request))}"
-                )
+                step = "enrol" if enrolment_due(policy, user) else "second-factor"
+                return HttpResponseRedirect(f"/login/{step}?next={quote(safe_next(request))}")
             start_session(request, user)
             record_sign_in(request, amr=["pwd"])
             if user.passkey_enrolment_required:  # onboarding: an admin asked for a passkey

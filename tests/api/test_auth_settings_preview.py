@@ -73,7 +73,20 @@ def test_a_change_that_locks_nobody_out_says_so(api: Api, enrolled: dict[str, st
     assert body == {
         "changes": {"authenticator_attachment": ["any", "platform"]},
         "locks_out": {"count": 0, "users": []},
+        "must_enrol": {"count": 0, "users": []},
     }
+
+
+def test_who_must_set_up_a_second_factor_is_counted_apart_from_lockouts(
+    api: Api, acme: Organisation, enrolled: dict[str, str]
+) -> None:
+    pw = make_user(acme, "pw@acme.test")  # a password and no second factor
+    body = preview(api, {"mfa_required": True}).json()
+    assert body["locks_out"] == {"count": 0, "users": []}  # passkeys still sign in alone
+    assert body["must_enrol"]["count"] == 1
+    (user,) = body["must_enrol"]["users"]
+    assert (user["id"], user["email"]) == (pw.external_id, "pw@acme.test")
+    assert "they must set up a passkey or an authenticator app" in user["reason"]
 
 
 def test_the_count_is_exact_and_the_list_stops_at_100(api: Api, acme: Organisation) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from auth_methods.lockout import lockout_preview, passkey_blockers
+from auth_methods.factors import TotpFactor
+from auth_methods.lockout import NOTHING_TO_ENROL, lockout_preview, no_way_in, passkey_blockers
 from auth_methods.models import Passkey, TotpDevice, User
 from auth_methods.policy import OrgPolicy
 from tenants.models import Organisation
@@ -100,6 +101,7 @@ def people(in_acme: Organisation) -> dict[str, User]:
         "flagged": _user("flagged@acme.test"),  # cannot sign in today already
         "disabled": _user("disabled@acme.test", active=False),
         "no-passkey": _user("no-passkey@acme.test"),
+        "password-only": _user("password-only@acme.test", password=True),  # no passkey
     }
     for name in ("solo", "password", "totp", "disabled"):
         _add_passkey(made[name])
@@ -145,7 +147,7 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     (
         "passkeys off and a second factor required",
         {"passkey_login_enabled": False, "mfa_required": True},
-        NO_PASSWORD | {"password"},  # totp still has a second factor
+        NO_PASSWORD,  # totp still has a second factor, password can set one up
     ),
     ("attachment is a hint", {"authenticator_attachment": "cross-platform"}, set()),
 ]
@@ -218,3 +220,67 @@ def test_it_asks_nothing_of_the_database_when_no_sign_in_rule_changes(
 ) -> None:
     with django_assert_num_queries(0):
         lockout_preview(CURRENT, replace(CURRENT, timeout_seconds=120, rp_name="Acme"))
+
+
+# --- who must set up a second factor after their password (not locked out) ------------------
+
+ENROL_CASES: list[tuple[str, dict[str, Any], set[str]]] = [
+    ("nothing changes", {}, set()),
+    ("second factor required", {"mfa_required": True}, {"password-only"}),
+    (
+        "passkeys off and a second factor required",
+        {"passkey_login_enabled": False, "mfa_required": True},
+        {"password", "password-only"},  # totp holds an app; the others have no password
+    ),
+    ("passkeys off", {"passkey_login_enabled": False}, set()),
+    ("passwordless only", {"passwordless_only": True}, set()),
+]
+
+
+@pytest.mark.parametrize("title,changes,expected", ENROL_CASES, ids=[c[0] for c in ENROL_CASES])
+def test_the_preview_counts_who_must_set_up_a_second_factor(
+    people: dict[str, User], title: str, changes: dict[str, Any], expected: set[str]
+) -> None:
+    preview = lockout_preview(CURRENT, replace(CURRENT, **changes))
+    assert {u.email.split("@")[0] for u in preview.must_enrol} == expected
+    assert all(u.must_enrol for u in preview.must_enrol)
+    assert not {u.email for u in preview.users} & {u.email for u in preview.must_enrol}
+    assert preview.needs_confirmation == bool(preview.users or expected)
+
+
+def test_a_must_enrol_reason_names_what_they_can_set_up(people: dict[str, User]) -> None:
+    (only,) = lockout_preview(CURRENT, replace(CURRENT, mfa_required=True)).must_enrol
+    assert only.user_id == people["password-only"].pk
+    assert "a passkey or an authenticator app" in only.reasons[0]
+    no_passkeys = replace(CURRENT, mfa_required=True, passkey_registration_enabled=False)
+    (only,) = lockout_preview(CURRENT, no_passkeys).must_enrol
+    assert "set up an authenticator app after" in only.reasons[0]
+
+
+def test_who_had_to_enrol_already_is_not_listed_again(people: dict[str, User]) -> None:
+    current = replace(CURRENT, mfa_required=True)
+    preview = lockout_preview(current, replace(current, passkey_login_enabled=False))
+    assert {u.email for u in preview.must_enrol} == {"password@acme.test"}
+
+
+def test_with_nothing_they_may_set_up_they_are_locked_out(
+    people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TotpFactor, "can_enrol", lambda self, user, *, policy: False)
+    proposed = replace(CURRENT, mfa_required=True, passkey_registration_enabled=False)
+    preview = lockout_preview(CURRENT, proposed)
+    assert preview.must_enrol == ()
+    (only,) = preview.users
+    assert only.email == "password-only@acme.test" and only.reasons == (NOTHING_TO_ENROL,)
+
+
+def test_no_way_in_judges_one_user_whatever_their_state_today(people: dict[str, User]) -> None:
+    passkeys_off = replace(CURRENT, passkey_login_enabled=False)
+    assert no_way_in(CURRENT, replace(CURRENT, mfa_required=True), people["password-only"]) == ()
+    assert no_way_in(CURRENT, passkeys_off, people["password"]) == ()
+    assert no_way_in(CURRENT, passkeys_off, people["solo"]) == (
+        "This organisation does not allow signing in with passkeys.",
+        "they have no password",
+    )
+    # Already shut out under the current policy: still reported (the preview would not).
+    assert no_way_in(passkeys_off, passkeys_off, people["solo"]) != ()

@@ -102,20 +102,6 @@ def test_a_second_factor_holds_the_session_until_the_passkey(
     assert "admin@acme.test" in page and "js/pages/second_factor.js" in page
 
 
-def test_a_required_second_factor_without_any_factor_is_explained(
-    acme: Organisation, admin: User
-) -> None:
-    from tests.api.conftest import make_api
-
-    make_api(acme, ["admin"]).set_policy(mfa_required=True)
-    client = Client(HTTP_HOST="acme.localhost")
-    response = client.post("/login", {"email": admin.email, "password": PASSWORD})
-    page = client.get(response["Location"]).content.decode()
-    assert "requires a second factor, and your account has none yet" in page
-    assert "passkey-registration link" in page
-    assert "_auth_user_id" not in client.session
-
-
 def test_sign_out_needs_post(admin_client: Client) -> None:
     assert admin_client.get("/logout").status_code == 405
     assert admin_client.post("/logout").status_code == 302

@@ -95,8 +95,9 @@ export async function authenticate (body = {}, mediation, signal) {
   return postJSON('/webauthn/authenticate', { credential: toJSON(credential) })
 }
 
-export async function register (label) {
-  const publicKey = await options('/webauthn/register/options', {})
+// ``base``: the REST API's ceremony for a signed-in person, or the sign-in's enrolment step.
+export async function register (label, base = '/webauthn/register') {
+  const publicKey = await options(`${base}/options`, {})
   const credential = await navigator.credentials.create({ publicKey: parseCreation(publicKey) })
-  return postJSON('/webauthn/register', { credential: toJSON(credential), label })
+  return postJSON(base, { credential: toJSON(credential), label })
 }
