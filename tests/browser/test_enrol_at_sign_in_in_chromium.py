@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from auth_methods.models import Passkey, TotpDevice
 from tenants.context import with_org
-from tests.browser.conftest import committed
 from tests.browser.test_factors_in_chromium import require_mfa
+from tests.support.committed import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
