@@ -30,6 +30,7 @@ from auth_methods.passkeys.services import CeremonyContext
 from auth_methods.request_budget import spend_ip_request
 from auth_methods.sessions import client_ip, pending_actor, start_session
 from auth_methods.sign_in_facts import record_sign_in
+from config.problems import problem_response
 from portal.forms import add_auth_error
 from portal.views.context import org_of, policy_of, safe_next
 from portal.views.second_factor import CodeForm
@@ -68,7 +69,7 @@ def choose(request: HttpRequest) -> HttpResponse:
 
 
 def _problem(exc: AuthError) -> JsonResponse:
-    return JsonResponse({"code": exc.code, "detail": exc.detail}, status=exc.status)
+    return problem_response(code=exc.code, detail=exc.detail)
 
 
 def _lapsed() -> JsonResponse:
