@@ -1,4 +1,5 @@
-"""/account/password: a signed-in person changes their password, or sets a first one.
+"""/account/password: a signed-in person changes their password, sets a first one, or
+removes it while a passkey signs them in.
 
 The password lives only in the POST that carries it: ``sensitive_*`` keeps it out of error
 reports, and a refused form is rendered again without it (``render_value`` is off)."""
@@ -14,8 +15,14 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from auth_methods.errors import AuthError
+from auth_methods.factors import password_removal_refusal
 from auth_methods.models import User
-from auth_methods.password_change import FIELD, password_change, password_refusal
+from auth_methods.password_change import (
+    FIELD,
+    password_change,
+    password_refusal,
+    password_remove,
+)
 from auth_methods.password_strength import MAX_PASSWORD, new_password_hints
 from auth_methods.policy import OrgPolicy
 from portal.decorators import require_recent_auth, require_signed_in
@@ -49,9 +56,11 @@ class NewPasswordForm(forms.Form):
 def password_context(user: User, policy: OrgPolicy) -> dict[str, object]:
     """What account/_password.html needs, for the ``security`` view's context."""
     refusal = password_refusal(policy, user)
+    usable = user.has_usable_password()
     return {
-        "password_usable": user.has_usable_password(),
+        "password_usable": usable,
         "password_refusal": refusal.detail if refusal is not None else "",
+        "password_removable": usable and password_removal_refusal(policy, user) is None,
     }
 
 
@@ -95,3 +104,24 @@ def password(request: HttpRequest) -> HttpResponse:
         {"form": form, "first": not me.has_usable_password(), "hints": new_password_hints()},
         status=400 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@require_signed_in
+@require_recent_auth
+def password_remove_page(request: HttpRequest) -> HttpResponse:
+    """GET: "are you sure?"; POST: remove the password, unless it is the last way in."""
+    if request.method != "POST":
+        return render(request, "account/remove_password.html")
+    try:
+        password_remove(
+            actor=actor_of(request),
+            user=_me(request),
+            policy=policy_of(request),
+            keep_session=request.session,
+        )
+    except AuthError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Password removed. Every other device was signed out.")
+    return HttpResponseRedirect(SECURITY)

@@ -1,4 +1,4 @@
-"""auth_methods.password_change: a person changes (or first sets) their own password."""
+"""auth_methods.password_change: a person changes, first sets or removes their own password."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from auth_methods.audit import Actor, Via
 from auth_methods.errors import AuthError
 from auth_methods.models import AuditEvent, OutboxMessage, Passkey, User
-from auth_methods.password_change import password_change
+from auth_methods.password_change import password_change, password_remove
 from auth_methods.policy import OrgPolicy
 from auth_methods.reauth import RECENT_AUTH_SECONDS
 from auth_methods.session_revocation import EPOCH
@@ -56,7 +56,7 @@ def add_passkey(user: User) -> Passkey:
 def written(user: User) -> tuple[Any, ...]:
     """What a change writes: the hash, the session epoch, successes and mail."""
     row = User.objects.get(pk=user.pk)
-    done = AuditEvent.objects.filter(action="password.change", outcome="success").count()
+    done = AuditEvent.objects.filter(action__startswith="password.", outcome="success").count()
     return row.password, row.session_epoch, done, OutboxMessage.objects.count()
 
 
@@ -159,3 +159,53 @@ def test_passwordless_only_refuses_a_passkey_holder_any_password(
 def test_passwordless_only_lets_someone_without_a_passkey_change_theirs(ada: User) -> None:
     password_change(actor=fresh(ada), user=ada, policy=PASSWORDLESS_ONLY, new_password=NEW)
     assert check_password(NEW, User.objects.get(pk=ada.pk).password)
+
+
+def removal_refused(actor: Actor, user: User, policy: OrgPolicy = POLICY) -> AuthError:
+    before = written(user)
+    with pytest.raises(AuthError) as caught:
+        password_remove(actor=actor, user=user, policy=policy)
+    assert written(user) == before
+    return caught.value
+
+
+def test_a_passkey_holder_removes_the_password_and_the_other_sessions(ada: User) -> None:
+    add_passkey(ada)
+    mine, other = session_of(ada), session_of(ada)
+    password_remove(actor=fresh(ada), user=ada, policy=POLICY, keep_session=mine)
+    now = User.objects.get(pk=ada.pk)
+    assert not now.has_usable_password() and not check_password(OLD, now.password)
+    assert now.session_epoch == 1 and mine[EPOCH] == 1 and other[EPOCH] == 0
+    assert mine[HASH_SESSION_KEY] == now.get_session_auth_hash()
+    assert AuditEvent.objects.get(action="password.remove").outcome == "success"
+    assert OutboxMessage.objects.get().kind == "password_removed"
+
+
+def test_the_password_is_not_removed_when_it_is_the_last_way_in(ada: User) -> None:
+    assert removal_refused(fresh(ada), ada).code == "last_factor"
+    event = AuditEvent.objects.get(action="password.remove")
+    assert (event.outcome, event.code) == ("failure", "last_factor")
+
+
+def test_a_flagged_passkey_or_one_the_policy_refuses_is_no_way_in(ada: User) -> None:
+    passkey = add_passkey(ada)
+    assert removal_refused(fresh(ada), ada, OrgPolicy(passkey_login_enabled=False)).code == (
+        "last_factor"
+    )
+    Passkey.objects.filter(pk=passkey.pk).update(flagged=True)
+    assert removal_refused(fresh(ada), ada).code == "last_factor"
+
+
+def test_there_is_nothing_to_remove_without_a_password(acme: Organisation) -> None:
+    with with_org(acme):
+        bo = user_create(email="bo@acme.test")
+        add_passkey(bo)
+        assert removal_refused(fresh(bo), bo).code == "not_found"
+
+
+def test_removing_it_needs_a_recent_sign_in_not_a_recovery_link(ada: User) -> None:
+    add_passkey(ada)
+    stale = fresh(ada, authenticated_at=time.time() - RECENT_AUTH_SECONDS - 1)
+    recovered = fresh(ada, authenticated_at=None, recovered_at=time.time())
+    for actor in (stale, recovered):
+        assert removal_refused(actor, ada).code == "reauthentication_required"

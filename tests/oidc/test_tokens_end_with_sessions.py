@@ -56,6 +56,16 @@ def _password_changed(org: Organisation, user: User) -> None:
         User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD))
 
 
+def _password_removed(org: Organisation, user: User) -> None:
+    owner = signed_in(org, user)
+    with with_org(org):
+        _passkey(user, 1)
+    assert owner.post("/account/password/remove").status_code == 302
+    with with_org(org):  # the user may sign in with the password alone again
+        User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD))
+        Passkey.objects.filter(user=user).delete()
+
+
 def _by_admin(action: str) -> Callable[[Organisation, User], None]:
     def trigger(org: Organisation, user: User) -> None:
         admin = make_user(org, "admin@acme.test", "admin")
@@ -76,6 +86,7 @@ TRIGGERS: dict[str, Callable[[Organisation, User], None]] = {
     "recovery": _recovery,
     "own passkey deleted": _own_passkey_deleted,
     "password change": _password_changed,
+    "password removed": _password_removed,
     "admin removes passkeys": _by_admin("remove-passkeys"),
     "admin wipes second factor": _by_admin("wipe-second-factor"),
     "admin disables (then enables)": _by_admin("disable"),

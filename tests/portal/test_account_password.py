@@ -31,7 +31,7 @@ def written(org: Organisation) -> tuple[Any, ...]:
     with with_org(org):
         return (
             sorted(User.objects.values_list("email", "password", "session_epoch")),
-            AuditEvent.objects.filter(action="password.change", outcome="success").count(),
+            AuditEvent.objects.filter(action__startswith="password.", outcome="success").count(),
             OutboxMessage.objects.count(),
         )
 
@@ -127,7 +127,8 @@ def test_passwordless_only_hides_and_refuses_it_for_a_passkey_holder(
     add_passkey(acme, member)
     passwordless_only(acme)
     page = member_client.get("/account/security").content.decode()
-    assert "/account/password" not in page and "sign in with your passkey" in page
+    assert 'href="/account/password"' not in page and "sign in with your passkey" in page
+    assert 'href="/account/password/remove"' in page  # a password it may not use may go
     before = written(acme)
     for response in (member_client.get("/account/password"), change(member_client)):
         assert (response.status_code, response["Location"]) == (302, "/account/security")
@@ -141,3 +142,30 @@ def test_a_session_from_another_org_changes_nothing(
     response = change(other_org_admin_client)
     assert response["Location"].startswith("/login")
     assert (written(acme), written(globex)) == before
+
+
+def test_a_passkey_holder_removes_the_password_and_signs_out_the_others(
+    acme: Organisation, member: User, member_client: Client
+) -> None:
+    other = signed_in(acme, member)
+    add_passkey(acme, member)
+    page = member_client.get("/account/security").content.decode()
+    assert 'href="/account/password/remove">Remove password<' in page
+    assert "Remove your password?" in member_client.get("/account/password/remove").content.decode()
+    response = member_client.post("/account/password/remove")
+    assert (response.status_code, response["Location"]) == (302, "/account/security")
+    page = member_client.get("/account/security").content.decode()
+    assert "Password removed." in page and 'href="/account/password">Set a password<' in page
+    assert other.get("/account/security")["Location"].startswith("/login")
+    assert not can_sign_in(acme, member, PASSWORD)
+
+
+def test_the_last_way_in_is_not_offered_for_removal_nor_removed(
+    acme: Organisation, member: User, member_client: Client
+) -> None:
+    assert "/account/password/remove" not in member_client.get("/account/security").content.decode()
+    before = written(acme)
+    response = member_client.post("/account/password/remove")
+    assert response["Location"] == "/account/security"
+    assert "add a passkey first" in member_client.get("/account/security").content.decode()
+    assert written(acme) == before
