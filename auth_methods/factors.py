@@ -196,3 +196,14 @@ def last_way_in_refusal(user: User, passkey: Passkey, *, understood: bool) -> Au
             "link gets you back in. Add another passkey first, or confirm that you understand.",
         )
     return None
+
+
+def password_removal_refusal(policy: OrgPolicy, user: User) -> AuthError | None:
+    """Why ``user`` may not remove their own password (None: they may). It may go only while
+    a factor that signs in alone (a passkey the policy would accept now) stays: otherwise the
+    password is their last way in."""
+    if any(f.passwordless for f in usable_factors(user, policy=policy)):
+        return None
+    return AuthError.of(
+        "last_factor", "Your password is your only way to sign in: add a passkey first."
+    )

@@ -102,6 +102,32 @@ def notify_recovery_codes_regenerated(user: User) -> OutboxMessage | None:
     )
 
 
+def notify_password_changed(user: User, *, first: bool) -> OutboxMessage | None:
+    if first:
+        subject, line = "A password was set", "A password was set for your account."
+    else:
+        subject, line = "Your password was changed", "The password of your account was changed."
+    return _notify(
+        user,
+        kind="password_changed",
+        subject=subject,
+        lines=[line, "Every other device signed in to your account was signed out.", _NOT_YOU],
+    )
+
+
+def notify_password_removed(user: User) -> OutboxMessage | None:
+    return _notify(
+        user,
+        kind="password_removed",
+        subject="Your password was removed",
+        lines=[
+            "Your account no longer has a password: you sign in with your passkey.",
+            "Every other device signed in to your account was signed out.",
+            _NOT_YOU,
+        ],
+    )
+
+
 def notify_recovery_link(user: User, url: str) -> OutboxMessage | None:
     """The one email with a secret in it: the link signs its holder in, so it goes only to
     the account's own address and works once, for a few minutes."""

@@ -1,5 +1,6 @@
 """Ending a user's other sessions and sign-in tokens, after anything that changes who can
-get into the account (a recovery, removed passkeys, an admin's reset or wipe, disabling).
+get into the account (a recovery, a password change, removed passkeys, an admin's reset or
+wipe, disabling).
 
 Each user has a session epoch in the database. A browser session records the epoch it was
 signed in under; ``SessionEpochMiddleware`` signs out any session whose epoch is no longer
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, logout
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.dispatch import Signal
@@ -46,6 +47,9 @@ def end_other_sessions(user: User, *, keep: SessionBase | None = None) -> None:
     user.session_epoch, user.sessions_ended_at = epoch, now
     if keep is not None and str(keep.get(SESSION_KEY)) == str(user.pk):
         keep[EPOCH] = epoch
+        # Django signs out a session whose password hash is no longer the user's: after a
+        # password change, the kept one carries the new hash.
+        keep[HASH_SESSION_KEY] = user.get_session_auth_hash()
 
 
 def stamp_session(sender: object, request: HttpRequest, user: Any, **kwargs: Any) -> None:

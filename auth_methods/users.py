@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
 from auth_methods.models import User
+from auth_methods.password_strength import check_new_password
 from auth_methods.reauth import require_recent_auth
 from auth_methods.session_revocation import end_other_sessions
 
@@ -66,12 +65,7 @@ def user_create(
             field="external_id",
         )
     if password:
-        try:
-            validate_password(password)
-        except ValidationError as exc:
-            raise AuthError.of(
-                "invalid_request", " ".join(exc.messages), field="password"
-            ) from None
+        check_new_password(password)
     extra = {"external_id": external_id} if external_id else {}
     try:
         with transaction.atomic():

@@ -14,6 +14,7 @@ from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.management import passkey_clear_flag, passkey_delete, passkey_rename
 from portal.decorators import require_recent_auth, require_signed_in
 from portal.views.account_factors import factors_context
+from portal.views.account_password import password_context
 from portal.views.ceremony_options import page_registration_options
 from portal.views.context import actor_of, policy_of
 
@@ -33,7 +34,7 @@ def _own_passkey(request: HttpRequest, passkey_id: int) -> Passkey:
 @require_GET
 @require_signed_in
 def security(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+    me, policy = _me(request), policy_of(request)
     passkeys = [
         {"passkey": p, "name": authenticator_name(p.aaguid)}
         for p in Passkey.objects.filter(user=me)
@@ -43,8 +44,9 @@ def security(request: HttpRequest) -> HttpResponse:
         "account/security.html",
         {
             "passkeys": passkeys,
-            "policy": policy_of(request),
+            "policy": policy,
             "passkey_options": page_registration_options(request, user=me),
+            **password_context(me, policy),
             **factors_context(me),
         },
     )

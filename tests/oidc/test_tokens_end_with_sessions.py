@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from auth_methods.models import AuditEvent, Passkey, TotpDevice, User
@@ -15,7 +16,7 @@ from auth_methods.recovery import LINK_TTL, link_issue
 from tenants.context import with_org
 from tenants.models import Organisation
 from tests.oidc.conftest import App
-from tests.portal.conftest import make_user, signed_in
+from tests.portal.conftest import PASSWORD, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,24 @@ def _own_passkey_deleted(org: Organisation, user: User) -> None:
         Passkey.objects.filter(user=user).delete()
 
 
+def _password_changed(org: Organisation, user: User) -> None:
+    owner = signed_in(org, user)
+    form = {"new_password": "Another-long-one-2", "new_password_again": "Another-long-one-2"}
+    assert owner.post("/account/password", form).status_code == 302
+    with with_org(org):  # the user may sign in with the old password again
+        User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD))
+
+
+def _password_removed(org: Organisation, user: User) -> None:
+    owner = signed_in(org, user)
+    with with_org(org):
+        _passkey(user, 1)
+    assert owner.post("/account/password/remove").status_code == 302
+    with with_org(org):  # the user may sign in with the password alone again
+        User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD))
+        Passkey.objects.filter(user=user).delete()
+
+
 def _by_admin(action: str) -> Callable[[Organisation, User], None]:
     def trigger(org: Organisation, user: User) -> None:
         admin = make_user(org, "admin@acme.test", "admin")
@@ -66,6 +85,8 @@ def _by_admin(action: str) -> Callable[[Organisation, User], None]:
 TRIGGERS: dict[str, Callable[[Organisation, User], None]] = {
     "recovery": _recovery,
     "own passkey deleted": _own_passkey_deleted,
+    "password change": _password_changed,
+    "password removed": _password_removed,
     "admin removes passkeys": _by_admin("remove-passkeys"),
     "admin wipes second factor": _by_admin("wipe-second-factor"),
     "admin disables (then enables)": _by_admin("disable"),

@@ -38,8 +38,14 @@ SENSITIVE: list[tuple[str, dict[str, Any], bool]] = [
     ("/account/passkeys/MINE/rename", {"label": "Renamed"}, True),
     ("/account/passkeys/MINE/delete", {}, True),
     ("/account/recovery-codes", {}, True),
+    (
+        "/account/password",
+        {"new_password": "Chosen-anew-3", "new_password_again": "Chosen-anew-3"},
+        True,
+    ),
     ("/account/totp/setup", {"code": "000000"}, False),  # a wrong code: still stepped up
     ("/account/totp/turn-off", {}, False),  # there is no app to remove
+    ("/account/password/remove", {}, False),  # the admin's only passkey is flagged
     ("/account/passkeys/revoke-others", {}, False),  # only right after a recovery
 ]
 IDS = [path for path, _, _ in SENSITIVE]

@@ -17,6 +17,7 @@ from auth_methods.errors import AuthError
 from auth_methods.models import User
 from auth_methods.passkeys import management
 from auth_methods.passkeys.services import CeremonyContext, registration_options
+from auth_methods.password_change import password_change, password_remove
 from auth_methods.recovery import registration_link_send, revoke_other_passkeys
 from auth_methods.recovery_codes.services import recovery_codes_generate
 from auth_methods.second_factor import second_factor_wipe
@@ -81,6 +82,12 @@ SERVICES: dict[str, Service] = {
     "recovery_codes_generate": lambda a, w: recovery_codes_generate(actor=a, user=w.admin),
     "totp_confirm": lambda a, w: totp_confirm(actor=a, user=w.admin, code="000000"),
     "totp_disable": lambda a, w: totp_disable(actor=a, user=w.admin, policy=policy_for(w.org)),
+    "password_change": lambda a, w: password_change(
+        actor=a, user=w.admin, policy=policy_for(w.org), new_password="Chosen-anew-3"
+    ),
+    "password_remove": lambda a, w: password_remove(
+        actor=a, user=w.admin, policy=policy_for(w.org)
+    ),
 }
 
 
