@@ -12,14 +12,18 @@ class SignInForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username webauthn", "autofocus": True}),
     )
+    # Not stripped: a password is kept as typed when it is set (as Django's own forms do).
     password = forms.CharField(
-        max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class ConfirmForm(forms.Form):
     password = forms.CharField(
         max_length=1024,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 

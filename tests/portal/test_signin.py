@@ -29,6 +29,19 @@ def test_a_password_signs_in_and_honours_a_same_host_next(acme: Organisation, ad
     assert client.get("/orgs/acme/portal/").status_code == 200
 
 
+def test_a_password_with_outer_spaces_works_as_it_was_set(acme: Organisation) -> None:
+    spaced = f"  {PASSWORD} "
+    with with_org(acme):
+        User.objects.create_user("spaces@acme.test", password=spaced)
+    client = Client(HTTP_HOST="acme.localhost")
+    trimmed = client.post("/login", {"email": "spaces@acme.test", "password": spaced.strip()})
+    assert trimmed.status_code == 400  # the spaces are part of it
+    response = client.post("/login", {"email": "spaces@acme.test", "password": spaced})
+    assert response.status_code == 302 and response["Location"] == "/"
+    confirmed = client.post("/login/confirm", {"password": spaced})
+    assert confirmed.status_code == 302
+
+
 @pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/x", "http://acme.localhost.evil/"]
 )
