@@ -62,6 +62,15 @@ class PasskeyFactor:
             for p in rows.defer("public_key")
         )
 
+    def signs_in_alone(self, user: User, *, policy: OrgPolicy) -> bool:
+        """Whether a passkey of ``user`` gets them in with no password first: accepted by the
+        sign-in rules, and two factors on its own where the org requires two."""
+        return any(
+            not checks.sign_in_refusals(policy, likely_assertion(p), stored_facts(p))
+            and checks.passkey_alone_refusal(policy, user_verified=p.user_verified) is None
+            for p in Passkey.objects.filter(user=user, flagged=False).defer("public_key")
+        )
+
     def verify(self, *, policy: OrgPolicy, actor: Actor, user: User, proof: object) -> None:
         from auth_methods.passkeys import services  # services -> ... -> factors: import late
 
@@ -200,10 +209,17 @@ def last_way_in_refusal(user: User, passkey: Passkey, *, understood: bool) -> Au
 
 def password_removal_refusal(policy: OrgPolicy, user: User) -> AuthError | None:
     """Why ``user`` may not remove their own password (None: they may). It may go only while
-    a factor that signs in alone (a passkey the policy would accept now) stays: otherwise the
-    password is their last way in."""
-    if any(f.passwordless for f in usable_factors(user, policy=policy)):
+    a passkey that signs in alone under the policy stays: otherwise the password is their
+    last way in."""
+    if PASSKEY.signs_in_alone(user, policy=policy):
         return None
+    if any(f.passwordless for f in usable_factors(user, policy=policy)):
+        return AuthError.of(
+            "last_factor",
+            "This organisation requires two factors, and your passkeys do not verify you (PIN "
+            "or biometrics): without your password you could not sign in. Add a passkey that "
+            "verifies you first.",
+        )
     return AuthError.of(
         "last_factor", "Your password is your only way to sign in: add a passkey first."
     )

@@ -119,12 +119,16 @@ def _access(
     other_factor: Callable[[], bool],
 ) -> _Access:
     reasons = [passkey_blockers(policy, p, rp_id_changed=rp_id_changed) for p in passkeys]
-    if passkeys and not all(reasons):
-        return _Access(reasons)  # a passkey still works
+    working = [p for p, why in zip(passkeys, reasons, strict=True) if not why]
+    alone = [checks.passkey_alone_refusal(policy, user_verified=p.user_verified) for p in working]
+    if any(refusal is None for refusal in alone):
+        return _Access(reasons)  # a passkey still signs in on its own
     shut = _password_blocker(policy, user, passkeys)
     if shut is not None:
-        return _Access(reasons, shut=shut)
-    if not checks.second_factor_missing(policy, holds_second_factor=other_factor):
+        # A passkey that works only after a password is no way in without one.
+        return _Access(reasons, shut=f"{NOT_ALONE}, and {shut}" if working else shut)
+    # After the password, a working passkey is a second factor even where it is not two alone.
+    if working or not checks.second_factor_missing(policy, holds_second_factor=other_factor):
         return _Access(reasons)
     # The password gets them to the enrolment step: a way in if it offers them something.
     enrol = tuple(f.noun for f in enrolable_factors(user, policy=policy))
@@ -133,6 +137,10 @@ def _access(
     return _Access(reasons, enrol=enrol)
 
 
+NOT_ALONE = (
+    "two factors are required and their passkeys do not verify them (PIN or biometrics) "
+    "to sign in without a password"
+)
 NOTHING_TO_ENROL = (
     "a second factor is required, they have none and the policy lets them set none up"
 )

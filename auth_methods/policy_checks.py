@@ -283,17 +283,23 @@ def passkey_enrolment_open(policy: OrgPolicy, *, passkey_count: int) -> bool:
     return _login_disabled(policy) is None
 
 
-def check_passkey_alone(policy: OrgPolicy, *, after_password: bool, user_verified: bool) -> None:
-    """A browser sign-in with a passkey and no password first must satisfy ``mfa_required`` on
-    its own: only a passkey that verified its user counts as two factors."""
-    if after_password or not second_factor_missing(
-        policy, holds_second_factor=lambda: user_verified
-    ):
-        return
-    raise errors.USER_VERIFICATION_REQUIRED.with_detail(
+def passkey_alone_refusal(policy: OrgPolicy, *, user_verified: bool) -> AuthError | None:
+    """A passkey used with no password first must satisfy ``mfa_required`` on its own: only a
+    passkey that verifies its user counts as two factors. Asked of a sign-in (below), of a
+    stored passkey by the lockout preview, and before a password is removed."""
+    if not second_factor_missing(policy, holds_second_factor=lambda: user_verified):
+        return None
+    return errors.USER_VERIFICATION_REQUIRED.with_detail(
         "This organisation requires two factors: use a passkey that verifies you "
         "(PIN or biometrics), or sign in with your password first.",
     )
+
+
+def check_passkey_alone(policy: OrgPolicy, *, after_password: bool, user_verified: bool) -> None:
+    """A browser sign-in with a passkey and no password first (``passkey_alone_refusal``)."""
+    refusal = None if after_password else passkey_alone_refusal(policy, user_verified=user_verified)
+    if refusal is not None:
+        raise refusal
 
 
 def sign_count_regressed(stored: int, new: int) -> bool:

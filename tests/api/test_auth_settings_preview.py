@@ -82,7 +82,10 @@ def test_who_must_set_up_a_second_factor_is_counted_apart_from_lockouts(
 ) -> None:
     pw = make_user(acme, "pw@acme.test")  # a password and no second factor
     body = preview(api, {"mfa_required": True}).json()
-    assert body["locks_out"] == {"count": 0, "users": []}  # passkeys still sign in alone
+    # solo's passkey verifies its user, so it is two factors alone; no-uv's is not, and
+    # without a password no-uv has no way in (the sign-in page's passkey-alone rule).
+    (shut,) = body["locks_out"]["users"]
+    assert shut["id"] == "no-uv" and "PIN or biometrics" in shut["reason"]
     assert body["must_enrol"]["count"] == 1
     (user,) = body["must_enrol"]["users"]
     assert (user["id"], user["email"]) == (pw.external_id, "pw@acme.test")

@@ -196,6 +196,19 @@ def test_a_flagged_passkey_or_one_the_policy_refuses_is_no_way_in(ada: User) -> 
     assert removal_refused(fresh(ada), ada).code == "last_factor"
 
 
+def test_under_two_factors_a_passkey_that_does_not_verify_its_user_is_no_way_in(
+    ada: User,
+) -> None:
+    passkey = add_passkey(ada)
+    Passkey.objects.filter(pk=passkey.pk).update(user_verified=False)
+    two_factors = OrgPolicy(mfa_required=True)
+    refusal = removal_refused(fresh(ada), ada, two_factors)
+    assert refusal.code == "last_factor" and "PIN or biometrics" in refusal.detail
+    Passkey.objects.filter(pk=passkey.pk).update(user_verified=True)
+    password_remove(actor=fresh(ada), user=ada, policy=two_factors)
+    assert not User.objects.get(pk=ada.pk).has_usable_password()
+
+
 def test_there_is_nothing_to_remove_without_a_password(acme: Organisation) -> None:
     with with_org(acme):
         bo = user_create(email="bo@acme.test")

@@ -10,7 +10,13 @@ import pytest
 from django.utils import timezone
 
 from auth_methods.factors import TotpFactor
-from auth_methods.lockout import NOTHING_TO_ENROL, lockout_preview, no_way_in, passkey_blockers
+from auth_methods.lockout import (
+    NOT_ALONE,
+    NOTHING_TO_ENROL,
+    lockout_preview,
+    no_way_in,
+    passkey_blockers,
+)
 from auth_methods.models import Passkey, TotpDevice, User
 from auth_methods.policy import OrgPolicy
 from tenants.models import Organisation
@@ -138,7 +144,8 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         NO_PASSWORD - {"attested"},
     ),
     ("passwordless only", {"passwordless_only": True}, set()),  # their passkeys still work
-    ("second factor required", {"mfa_required": True}, set()),
+    # A passkey used with no password must then be two factors alone: no-uv's is not.
+    ("second factor required", {"mfa_required": True}, {"no-uv"}),
     (
         "passkeys off and passwordless only",
         {"passkey_login_enabled": False, "passwordless_only": True},
@@ -270,8 +277,11 @@ def test_with_nothing_they_may_set_up_they_are_locked_out(
     proposed = replace(CURRENT, mfa_required=True, passkey_registration_enabled=False)
     preview = lockout_preview(CURRENT, proposed)
     assert preview.must_enrol == ()
-    (only,) = preview.users
-    assert only.email == "password-only@acme.test" and only.reasons == (NOTHING_TO_ENROL,)
+    by_name = {u.email.split("@")[0]: u.reasons for u in preview.users}
+    assert by_name == {
+        "password-only": (NOTHING_TO_ENROL,),
+        "no-uv": (f"{NOT_ALONE}, and they have no password",),
+    }
 
 
 def test_no_way_in_judges_one_user_whatever_their_state_today(people: dict[str, User]) -> None:
