@@ -15,7 +15,7 @@ from django.utils import timezone
 from auth_methods import errors
 from auth_methods import policy as pol
 from auth_methods import policy_checks as checks
-from auth_methods.audit import Actor, audit_record
+from auth_methods.audit import Actor, audit_record, audit_values
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import Challenge, Passkey, User
@@ -24,6 +24,7 @@ from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
 from auth_methods.passkeys.selectors import stored_facts
+from auth_methods.passkeys.sign_in_statements import consume_and_load, record_use
 from auth_methods.reauth import require_recent_auth
 
 MAX_LABEL = 100
@@ -237,11 +238,11 @@ def authenticate(
     """Verify an assertion and return who signed in; every policy rule is enforced here."""
     policy = ctx.policy
     parsed, info = ceremony.parse_authentication(credential)
-    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.AUTHENTICATION)
+    # One round trip: the challenge is used up and the credential (with its owner) loaded.
+    pending, passkey = consume_and_load(
+        info.challenge, info.credential_id, purpose=Challenge.Purpose.AUTHENTICATION
+    )
     checks.check_login_allowed(policy)
-    # A unique column: no ORDER BY (the model's ordering, or first()'s) on the hot path.
-    found = Passkey.objects.select_related("user").filter(credential_id=info.credential_id)
-    passkey = next(iter(found.order_by()[:1]), None)
     if passkey is None or (pending.user_id is not None and passkey.user_id != pending.user_id):
         raise _unknown_credential()
     user = passkey.user
@@ -290,22 +291,23 @@ def _record_sign_in(
 ) -> None:
     """Store the new counter and last use, audited; or refuse the sign-in."""
     now = timezone.now()
-    with transaction.atomic():
-        # The counter check and its write are one conditional UPDATE: of two assertions racing
-        # with one counter (a clone) only one can match the row.
-        accepted = (
-            Passkey.objects.filter(pk=passkey.pk, flagged=False)
-            .filter(checks.sign_count_accepted(result.sign_count))
-            .update(sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up)
-        )
-        if accepted:
-            audit_record(
-                actor=ctx.actor,
-                action="passkey.authenticate",
-                subject=passkey.user,
-                credential_id=cred_id,
-                data={"user_verified": result.user_verified},
-            )
+    # The counter check and its write are one conditional UPDATE: of two assertions racing
+    # with one counter (a clone) only one can match the row. Its audit event is written by
+    # the same statement, only if it matched.
+    accepted = record_use(
+        passkey.pk,
+        sign_count=result.sign_count,
+        accepted_below=checks.sign_count_accepted_below(result.sign_count),
+        backed_up=result.backed_up,
+        now=now,
+        audit=audit_values(
+            actor=ctx.actor,
+            action="passkey.authenticate",
+            subject=passkey.user,
+            credential_id=cred_id,
+            data={"user_verified": result.user_verified},
+        ),
+    )
     if not accepted:
         refusal = _counter_refusal(passkey, result.sign_count, now)
         raise _with_subject(refusal, passkey.user, cred_id)

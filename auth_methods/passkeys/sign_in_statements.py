@@ -1,0 +1,125 @@
+"""A sign-in's two round trips to the database, each one statement whose SQL is built once.
+
+Finishing a sign-in used to take five: consume the challenge, load the credential and its
+owner, then BEGIN, UPDATE the counter, INSERT the audit event, COMMIT. Here the challenge is
+consumed (``challenges.CONSUME_SQL``) in a CTE that the credential and its owner are joined
+to, and the counter's conditional UPDATE (the rule: ``policy_checks.sign_count_accepted_below``)
+feeds the audit event's INSERT (the row: ``audit.audit_values``), so the event is written if
+and only if the UPDATE matched. A single statement is atomic on its own, without a
+transaction around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params
+from auth_methods.models import Passkey, User
+from auth_methods.passkeys.challenges import (
+    CONSUME_SQL,
+    PendingCeremony,
+    challenge_judge,
+    challenge_unknown,
+)
+
+M = TypeVar("M", bound=Model)
+
+
+class _Columns(Generic[M]):
+    """All of a model's columns under a table alias, and the instance back from them, the way
+    the ORM builds it (the fields' own converters: JSON decoded, and so on)."""
+
+    def __init__(self, model: type[M], alias: str) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
+        self.names = [field.attname for field in self.fields]
+
+    @cached_property
+    def _converters(self) -> list[tuple[int, Callable[..., Any], Any]]:
+        found = []
+        for index, field in enumerate(self.fields):
+            column = field.get_col(self.model._meta.db_table)
+            for convert in (
+                *connection.ops.get_db_converters(column),
+                *field.get_db_converters(connection),
+            ):
+                found.append((index, convert, column))
+        return found
+
+    def build(self, values: Sequence[Any]) -> M | None:
+        if values[0] is None:  # the LEFT JOIN found nothing
+            return None
+        row = list(values)
+        for index, convert, column in self._converters:
+            row[index] = convert(row[index], column, connection)
+        return self.model.from_db(connection.alias, self.names, row)
+
+
+_PASSKEY = _Columns(Passkey, "p")
+_USER = _Columns(User, "u")
+_CONSUME_AND_LOAD = (
+    f"WITH c AS ({CONSUME_SQL}) "  # noqa: S608 (our tables and columns)
+    f"SELECT c.purpose, c.user_id, c.created_at, c.expires_at, {_PASSKEY.sql}, {_USER.sql} "
+    f"FROM c LEFT JOIN {Passkey._meta.db_table} p ON p.credential_id = %s "
+    f"LEFT JOIN {User._meta.db_table} u ON u.id = p.user_id"
+)
+_SPLIT = 4 + len(_PASSKEY.fields)
+
+
+def consume_and_load(
+    challenge: bytes, credential_id: bytes, *, purpose: str
+) -> tuple[PendingCeremony, Passkey | None]:
+    """Use up ``challenge`` (refused as ``challenges.challenge_judge`` says) and return the
+    org's passkey of ``credential_id``, its ``user`` loaded, or None if it holds none."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONSUME_AND_LOAD, [challenge, credential_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise challenge_unknown()
+    pending = challenge_judge(row[:4], purpose=purpose)
+    passkey = _PASSKEY.build(row[4:_SPLIT])
+    if passkey is not None:
+        passkey.user = _USER.build(row[_SPLIT:])  # type: ignore[assignment]
+    return pending, passkey
+
+
+_RECORD_USE = (
+    f"WITH p AS (UPDATE {Passkey._meta.db_table} "  # noqa: S608 (our tables and columns)
+    "SET sign_count = %s, last_used_at = %s, backed_up = %s "
+    "WHERE id = %s AND NOT flagged AND sign_count < %s RETURNING id) "
+    f"{AUDIT_INSERT_SQL} FROM p"
+)
+
+
+def record_use(
+    passkey_id: int,
+    *,
+    sign_count: int,
+    accepted_below: int,
+    backed_up: bool,
+    now: datetime,
+    audit: dict[str, Any],
+) -> bool:
+    """Store the new counter and last use if the stored counter is below ``accepted_below`` and
+    the passkey is not flagged, writing the ``audit`` event (``audit.audit_values``) with it;
+    False, and nothing written, if the row did not match."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_USE,
+            [
+                sign_count,
+                now,
+                backed_up,
+                passkey_id,
+                accepted_below,
+                *audit_insert_params(audit, now=now),
+            ],
+        )
+        return bool(cursor.rowcount)
