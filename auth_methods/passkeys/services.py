@@ -24,7 +24,11 @@ from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
 from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
 from auth_methods.passkeys.selectors import stored_facts
-from auth_methods.passkeys.sign_in_statements import consume_and_load, record_use
+from auth_methods.passkeys.sign_in_statements import (
+    consume_and_load,
+    record_use,
+    user_credentials,
+)
 from auth_methods.reauth import require_recent_auth
 
 MAX_LABEL = 100
@@ -186,20 +190,11 @@ def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> 
     checks.check_login_allowed(policy)
     user_id, allow = None, None
     if external_id is not None:
-        # One query for the usual case: the user's passkeys, with their owner's id.
-        rows = list(
-            Passkey.objects.filter(user__external_id=external_id)
-            .order_by()
-            .values_list("user_id", "credential_id", "transports")
-        )
-        user_id = (
-            rows[0][0]
-            if rows
-            else User.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-        )
-        if user_id is None:
+        found = user_credentials(external_id)
+        if found is None:
             raise AuthError.of("not_found", "No such user in this organisation.")
-        allow = _credential_refs((cred_id, transports) for _, cred_id, transports in rows)
+        user_id, credentials = found
+        allow = _credential_refs(credentials)
     params = pol.authentication_params(policy, allow)
     challenge = challenge_issue(
         purpose=Challenge.Purpose.AUTHENTICATION,

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params
 from auth_methods.models import Passkey, User
@@ -32,12 +32,14 @@ M = TypeVar("M", bound=Model)
 
 
 class _Columns(Generic[M]):
-    """All of a model's columns under a table alias, and the instance back from them, the way
-    the ORM builds it (the fields' own converters: JSON decoded, and so on)."""
+    """Columns of a model (all of them by default) under a table alias, and the values read
+    back as the ORM reads them (the fields' own converters: JSON decoded, and so on)."""
 
-    def __init__(self, model: type[M], alias: str) -> None:
+    def __init__(self, model: type[M], alias: str, names: Sequence[str] = ()) -> None:
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        self.fields: list[Field[Any, Any]] = [
+            cast("Field[Any, Any]", model._meta.get_field(name)) for name in names
+        ] or list(model._meta.concrete_fields)
         self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
         self.names = [field.attname for field in self.fields]
 
@@ -53,13 +55,16 @@ class _Columns(Generic[M]):
                 found.append((index, convert, column))
         return found
 
-    def build(self, values: Sequence[Any]) -> M | None:
-        if values[0] is None:  # the LEFT JOIN found nothing
-            return None
+    def convert(self, values: Sequence[Any]) -> list[Any]:
         row = list(values)
         for index, convert, column in self._converters:
             row[index] = convert(row[index], column, connection)
-        return self.model.from_db(connection.alias, self.names, row)
+        return row
+
+    def build(self, values: Sequence[Any]) -> M | None:
+        if values[0] is None:  # the LEFT JOIN found nothing
+            return None
+        return self.model.from_db(connection.alias, self.names, self.convert(values))
 
 
 _PASSKEY = _Columns(Passkey, "p")
@@ -123,3 +128,25 @@ def record_use(
             ],
         )
         return bool(cursor.rowcount)
+
+
+_REFS = _Columns(Passkey, "p", ("credential_id", "transports"))
+_USER_CREDENTIALS = (
+    f"SELECT u.id, {_REFS.sql} FROM {User._meta.db_table} u "  # noqa: S608 (our tables)
+    f"LEFT JOIN {Passkey._meta.db_table} p ON p.user_id = u.id WHERE u.external_id = %s"
+)
+
+
+def user_credentials(external_id: str) -> tuple[int, list[tuple[bytes, list[str]]]] | None:
+    """The id of the org's user ``external_id`` and their passkeys' (credential id,
+    transports), in one statement; None if the org has no such user."""
+    with connection.cursor() as cursor:
+        cursor.execute(_USER_CREDENTIALS, [external_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return rows[0][0], [
+        (bytes(cred_id), transports)
+        for cred_id, transports in (_REFS.convert(row[1:]) for row in rows)
+        if cred_id is not None
+    ]
