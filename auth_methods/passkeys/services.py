@@ -22,7 +22,11 @@ from auth_methods.models import Challenge, Passkey, User
 from auth_methods.notifications import notify_passkey_added
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
-from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+from auth_methods.passkeys.challenges import challenge_issue
+from auth_methods.passkeys.registration_statements import (
+    consume_and_load_user,
+    lock_owner_and_count,
+)
 from auth_methods.passkeys.selectors import stored_facts
 from auth_methods.passkeys.sign_in_statements import (
     consume_and_load,
@@ -104,8 +108,7 @@ def register(
     require_recent_auth(ctx.actor, recovery_allows=True)
     policy = ctx.policy
     parsed, info = ceremony.parse_registration(credential)
-    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.REGISTRATION)
-    user = User.objects.filter(pk=pending.user_id).first() if pending.user_id else None
+    _, user = consume_and_load_user(info.challenge, purpose=Challenge.Purpose.REGISTRATION)
     if user is None or (session_user is not None and session_user.pk != user.pk):
         raise AuthError.of("challenge_invalid", "This challenge was issued for another user.")
     checks.check_registration_allowed(policy, passkey_count=0)  # turned off meanwhile?
@@ -126,10 +129,9 @@ def register(
     try:
         with transaction.atomic():
             # Lock the owner so two concurrent registrations cannot both pass the limit.
-            User.objects.select_for_update().filter(pk=user.pk).first()
-            count = Passkey.objects.filter(user=user).count()
+            count, taken = lock_owner_and_count(user.pk, result.credential_id)
             checks.check_registration_allowed(policy, passkey_count=count)
-            if Passkey.objects.filter(credential_id=result.credential_id).exists():
+            if taken:
                 raise _already_registered()
             passkey = Passkey.objects.create(
                 user=user,

@@ -11,13 +11,10 @@ transaction around it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import cached_property
-from typing import Any, Generic, TypeVar, cast
+from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
 
 from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params
 from auth_methods.models import Passkey, User
@@ -27,48 +24,10 @@ from auth_methods.passkeys.challenges import (
     challenge_judge,
     challenge_unknown,
 )
+from auth_methods.sql_rows import Columns
 
-M = TypeVar("M", bound=Model)
-
-
-class _Columns(Generic[M]):
-    """Columns of a model (all of them by default) under a table alias, and the values read
-    back as the ORM reads them (the fields' own converters: JSON decoded, and so on)."""
-
-    def __init__(self, model: type[M], alias: str, names: Sequence[str] = ()) -> None:
-        self.model = model
-        self.fields: list[Field[Any, Any]] = [
-            cast("Field[Any, Any]", model._meta.get_field(name)) for name in names
-        ] or list(model._meta.concrete_fields)
-        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
-        self.names = [field.attname for field in self.fields]
-
-    @cached_property
-    def _converters(self) -> list[tuple[int, Callable[..., Any], Any]]:
-        found = []
-        for index, field in enumerate(self.fields):
-            column = field.get_col(self.model._meta.db_table)
-            for convert in (
-                *connection.ops.get_db_converters(column),
-                *field.get_db_converters(connection),
-            ):
-                found.append((index, convert, column))
-        return found
-
-    def convert(self, values: Sequence[Any]) -> list[Any]:
-        row = list(values)
-        for index, convert, column in self._converters:
-            row[index] = convert(row[index], column, connection)
-        return row
-
-    def build(self, values: Sequence[Any]) -> M | None:
-        if values[0] is None:  # the LEFT JOIN found nothing
-            return None
-        return self.model.from_db(connection.alias, self.names, self.convert(values))
-
-
-_PASSKEY = _Columns(Passkey, "p")
-_USER = _Columns(User, "u")
+_PASSKEY = Columns(Passkey, "p")
+_USER = Columns(User, "u")
 _CONSUME_AND_LOAD = (
     f"WITH c AS ({CONSUME_SQL}) "  # noqa: S608 (our tables and columns)
     f"SELECT c.purpose, c.user_id, c.created_at, c.expires_at, {_PASSKEY.sql}, {_USER.sql} "
@@ -130,7 +89,7 @@ def record_use(
         return bool(cursor.rowcount)
 
 
-_REFS = _Columns(Passkey, "p", ("credential_id", "transports"))
+_REFS = Columns(Passkey, "p", ("credential_id", "transports"))
 _USER_CREDENTIALS = (
     f"SELECT u.id, {_REFS.sql} FROM {User._meta.db_table} u "  # noqa: S608 (our tables)
     f"LEFT JOIN {Passkey._meta.db_table} p ON p.user_id = u.id WHERE u.external_id = %s"
