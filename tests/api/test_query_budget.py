@@ -1,7 +1,7 @@
 """A passkey ceremony's SQL statements, counted (savepoints aside): a sign-in (options +
 verify, with an API key) costs 6, two of them the per-request ``SET search_path``; a new
-user's first registration 12 (the user's creation and the outbox row of the
-"passkey added" email). Raising a budget needs a reason."""
+user's first registration 12, the user's creation and the outbox row of the "passkey added"
+email included. Raising a budget needs a reason."""
 
 from __future__ import annotations
 
