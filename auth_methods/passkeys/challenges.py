@@ -32,15 +32,25 @@ class PendingCeremony:
     expires_at: datetime
 
 
-def challenge_issue(*, purpose: str, user_id: int | None, ttl_seconds: int) -> bytes:
+# The record's columns, in the order ``challenge_fresh`` and ``challenge_issue`` give them.
+ISSUE_COLUMNS = "challenge, purpose, user_id, created_at, expires_at"
+_ISSUE_SQL = (
+    f"INSERT INTO {Challenge._meta.db_table} ({ISSUE_COLUMNS}) "  # noqa: S608 (our table)
+    "VALUES (%s, %s, %s, %s, %s)"
+)
+
+
+def challenge_fresh(*, ttl_seconds: int) -> tuple[bytes, datetime, datetime]:
+    """A new challenge's value, issue time and expiry; ``challenge_issue`` stores it (a hot
+    path may store it as part of its own statement, with ``ISSUE_COLUMNS``)."""
     now = timezone.now()
-    value = secrets.token_bytes(CHALLENGE_BYTES)
+    return secrets.token_bytes(CHALLENGE_BYTES), now, now + timedelta(seconds=ttl_seconds)
+
+
+def challenge_issue(*, purpose: str, user_id: int | None, ttl_seconds: int) -> bytes:
+    value, now, expires = challenge_fresh(ttl_seconds=ttl_seconds)
     with connection.cursor() as cursor:  # on every ceremony: no model instance to build
-        cursor.execute(
-            f"INSERT INTO {Challenge._meta.db_table} "  # noqa: S608 (table name is ours)
-            "(challenge, purpose, user_id, created_at, expires_at) VALUES (%s, %s, %s, %s, %s)",
-            [value, purpose, user_id, now, now + timedelta(seconds=ttl_seconds)],
-        )
+        cursor.execute(_ISSUE_SQL, [value, purpose, user_id, now, expires])
     return value
 
 

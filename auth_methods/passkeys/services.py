@@ -30,8 +30,8 @@ from auth_methods.passkeys.registration_statements import (
 from auth_methods.passkeys.selectors import stored_facts
 from auth_methods.passkeys.sign_in_statements import (
     consume_and_load,
+    issue_for_user,
     record_use,
-    user_credentials,
 )
 from auth_methods.reauth import require_recent_auth
 
@@ -190,19 +190,18 @@ def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> 
     """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
     policy = ctx.policy
     checks.check_login_allowed(policy)
-    user_id, allow = None, None
-    if external_id is not None:
-        found = user_credentials(external_id)
-        if found is None:
+    purpose, ttl = Challenge.Purpose.AUTHENTICATION, policy.timeout_seconds
+    allow = None
+    if external_id is None:
+        challenge = challenge_issue(purpose=purpose, user_id=None, ttl_seconds=ttl)
+    else:
+        # One round trip: the challenge is stored for the user, and their passkeys read.
+        issued = issue_for_user(external_id, purpose=purpose, ttl_seconds=ttl)
+        if issued is None:
             raise AuthError.of("not_found", "No such user in this organisation.")
-        user_id, credentials = found
+        challenge, credentials = issued
         allow = _credential_refs(credentials)
     params = pol.authentication_params(policy, allow)
-    challenge = challenge_issue(
-        purpose=Challenge.Purpose.AUTHENTICATION,
-        user_id=user_id,
-        ttl_seconds=policy.timeout_seconds,
-    )
     return {"publicKey": ceremony.authentication_options(params, challenge)}
 
 

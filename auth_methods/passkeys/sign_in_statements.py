@@ -17,10 +17,12 @@ from typing import Any
 from django.db import connection
 
 from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params
-from auth_methods.models import Passkey, User
+from auth_methods.models import Challenge, Passkey, User
 from auth_methods.passkeys.challenges import (
     CONSUME_SQL,
+    ISSUE_COLUMNS,
     PendingCeremony,
+    challenge_fresh,
     challenge_judge,
     challenge_unknown,
 )
@@ -90,21 +92,28 @@ def record_use(
 
 
 _REFS = Columns(Passkey, "p", ("credential_id", "transports"))
-_USER_CREDENTIALS = (
-    f"SELECT u.id, {_REFS.sql} FROM {User._meta.db_table} u "  # noqa: S608 (our tables)
-    f"LEFT JOIN {Passkey._meta.db_table} p ON p.user_id = u.id WHERE u.external_id = %s"
+_ISSUE_FOR_USER = (
+    f"WITH u AS (SELECT id FROM {User._meta.db_table} WHERE external_id = %s), "  # noqa: S608
+    f"ch AS (INSERT INTO {Challenge._meta.db_table} ({ISSUE_COLUMNS}) "
+    "SELECT %s, %s, u.id, %s, %s FROM u RETURNING user_id) "
+    f"SELECT ch.user_id, {_REFS.sql} FROM ch "
+    f"LEFT JOIN {Passkey._meta.db_table} p ON p.user_id = ch.user_id"
 )
 
 
-def user_credentials(external_id: str) -> tuple[int, list[tuple[bytes, list[str]]]] | None:
-    """The id of the org's user ``external_id`` and their passkeys' (credential id,
-    transports), in one statement; None if the org has no such user."""
+def issue_for_user(
+    external_id: str, *, purpose: str, ttl_seconds: int
+) -> tuple[bytes, list[tuple[bytes, list[str]]]] | None:
+    """Issue a challenge (``challenges.challenge_fresh``) for the org's user ``external_id``
+    and return it with the user's passkeys' (credential id, transports), in one statement;
+    None, and nothing stored, if the org has no such user."""
+    value, now, expires = challenge_fresh(ttl_seconds=ttl_seconds)
     with connection.cursor() as cursor:
-        cursor.execute(_USER_CREDENTIALS, [external_id])
+        cursor.execute(_ISSUE_FOR_USER, [external_id, value, purpose, now, expires])
         rows = cursor.fetchall()
     if not rows:
         return None
-    return rows[0][0], [
+    return value, [
         (bytes(cred_id), transports)
         for cred_id, transports in (_REFS.convert(row[1:]) for row in rows)
         if cred_id is not None
