@@ -54,3 +54,15 @@ def lock_owner_and_count(user_id: int, credential_id: bytes) -> tuple[int, bool]
         cursor.execute(_COUNT_AND_TAKEN, [user_id, credential_id])
         count, taken = cursor.fetchone()
     return int(count), bool(taken)
+
+
+_REFS = Columns(Passkey, "p", ("credential_id", "transports"))
+_PASSKEY_REFS = f"SELECT {_REFS.sql} FROM {Passkey._meta.db_table} p WHERE p.user_id = %s"  # noqa: S608
+
+
+def passkey_refs(user_id: int) -> list[tuple[bytes, list[str]]]:
+    """The (credential id, transports) of the user's passkeys, which a new one must not repeat."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PASSKEY_REFS, [user_id])
+        rows = cursor.fetchall()
+    return [(bytes(cred_id), transports) for cred_id, transports in map(_REFS.convert, rows)]

@@ -26,6 +26,7 @@ from auth_methods.passkeys.challenges import challenge_issue
 from auth_methods.passkeys.registration_statements import (
     consume_and_load_user,
     lock_owner_and_count,
+    passkey_refs,
 )
 from auth_methods.passkeys.selectors import stored_facts
 from auth_methods.passkeys.sign_in_statements import (
@@ -69,16 +70,14 @@ def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
     checks.check_registration_allowed(policy, passkey_count=0)  # before any lookup
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
-    existing = list(Passkey.objects.filter(user=user))
+    existing = passkey_refs(user.pk)
     checks.check_registration_allowed(policy, passkey_count=len(existing))
     user_ref = pol.UserRef(
         id=bytes(user.webauthn_user_handle),
         name=user.email,
         display_name=user.display_name or user.email,
     )
-    params = pol.registration_params(
-        policy, user_ref, _credential_refs((p.credential_id, p.transports) for p in existing)
-    )
+    params = pol.registration_params(policy, user_ref, _credential_refs(existing))
     challenge = challenge_issue(
         purpose=Challenge.Purpose.REGISTRATION, user_id=user.pk, ttl_seconds=policy.timeout_seconds
     )
