@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Field
+from django.db.models.signals import post_save
 
 from auth_methods.models import AuditEvent, User
 
@@ -123,3 +124,19 @@ def audit_insert_params(values: dict[str, Any], *, now: datetime) -> list[Any]:
         )
         for field in _FIELDS
     ]
+
+
+def audit_inserted(values: dict[str, Any], *, pk: int, now: datetime) -> None:
+    """Tell the audit trail's observers (``post_save`` receivers, e.g. the sign-in metrics)
+    of an event written by ``AUDIT_INSERT_SQL``, as ``audit_record``'s save would have."""
+    event = AuditEvent(pk=pk, created_at=now, **values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    post_save.send(
+        sender=AuditEvent,
+        instance=event,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=connection.alias,
+    )

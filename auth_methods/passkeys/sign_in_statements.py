@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 
-from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params
+from auth_methods.audit import AUDIT_INSERT_SQL, audit_insert_params, audit_inserted
 from auth_methods.models import Challenge, Passkey, User
 from auth_methods.passkeys.challenges import (
     CONSUME_SQL,
@@ -60,7 +60,7 @@ _RECORD_USE = (
     f"WITH p AS (UPDATE {Passkey._meta.db_table} "  # noqa: S608 (our tables and columns)
     "SET sign_count = %s, last_used_at = %s, backed_up = %s "
     "WHERE id = %s AND NOT flagged AND sign_count < %s RETURNING id) "
-    f"{AUDIT_INSERT_SQL} FROM p"
+    f"{AUDIT_INSERT_SQL} FROM p RETURNING id"
 )
 
 
@@ -88,7 +88,11 @@ def record_use(
                 *audit_insert_params(audit, now=now),
             ],
         )
-        return bool(cursor.rowcount)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    audit_inserted(audit, pk=row[0], now=now)
+    return True
 
 
 _REFS = Columns(Passkey, "p", ("credential_id", "transports"))
