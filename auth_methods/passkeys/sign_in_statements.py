@@ -1,13 +1,13 @@
-"""A sign-in's two round trips to the database, each one statement whose SQL is built once.
+"""A sign-in's three round trips to the database, each one statement whose SQL is built once.
 
-Finishing a sign-in used to take five: consume the challenge, load the credential and its
-owner, then BEGIN, UPDATE the counter, INSERT the audit event, COMMIT. Here the challenge is
-consumed (``challenges.CONSUME_SQL``) in a CTE that the credential and its owner are joined
-to, and the counter's conditional UPDATE (the rule: ``policy_checks.sign_count_accepted_below``)
-feeds the audit event's INSERT (the row: ``audit.audit_values``), so the event is written if
-and only if the UPDATE matched. A single statement is atomic on its own, without a
-transaction around it.
-"""
+The options store the challenge for the named user while reading their passkeys
+(``issue_for_user``). Finishing used to take five: consume the challenge, load the credential
+and its owner, then BEGIN, UPDATE the counter, INSERT the audit event, COMMIT. Here the
+challenge is consumed (``challenges.CONSUME_SQL``) in a CTE that the credential and its owner
+are joined to, and the counter's conditional UPDATE (the rule:
+``policy_checks.sign_count_accepted_below``) feeds the audit event's INSERT (the row:
+``audit.audit_values``), so the event is written if and only if the UPDATE matched. A single
+statement is atomic on its own, without a transaction around it."""
 
 from __future__ import annotations
 
