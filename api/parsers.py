@@ -95,6 +95,9 @@ class GuardedJSONParser(BaseParser):
         return data
 
 
+_PLAIN_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
+
 class NeverNotAcceptable(DefaultContentNegotiation):
     """An ``Accept`` that no renderer matches gets the first renderer (JSON on every contract
     operation) rather than a 406, a status the contract has no code for."""
@@ -103,6 +106,16 @@ class NeverNotAcceptable(DefaultContentNegotiation):
         self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         choices = list(renderers)
+        if (
+            len(choices) == 1
+            and format_suffix is None
+            and not request.META.get("QUERY_STRING")
+            and request.META.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPTS
+        ):
+            # What DRF's negotiation would answer, without parsing the header: the usual
+            # integrator call on the hot path (a query's ``format`` or an Accept with
+            # parameters goes the long way).
+            return choices[0], str(choices[0].media_type)
         try:
             chosen: tuple[BaseRenderer, str] = super().select_renderer(
                 request, choices, format_suffix

@@ -12,7 +12,24 @@ from auth_methods.models import Passkey, User
 from auth_methods.passkeys.authenticators import authenticator_name
 
 
-class PasskeySerializer(serializers.Serializer[Passkey]):
+class FieldsBoundOnce(serializers.Serializer[Any]):
+    """DRF deep-copies and binds every declared field for each serializer instance, which
+    was most of a ceremony's serializer cost. A serializer that reads neither its context
+    nor ``partial`` (and whose fields keep no state between calls) can share one bound set
+    per class: it is bound once, to a template instance, and reused by every instance."""
+
+    @property
+    def fields(self) -> Any:
+        cls = type(self)
+        bound = cls.__dict__.get("_fields_bound_once")
+        if bound is None:
+            template = cls()
+            bound = serializers.Serializer.fields.func(template)  # type: ignore[attr-defined]
+            cls._fields_bound_once = bound  # type: ignore[attr-defined]
+        return bound
+
+
+class PasskeySerializer(FieldsBoundOnce, serializers.Serializer[Passkey]):
     id = serializers.SerializerMethodField()
     label = serializers.CharField()  # type: ignore[assignment]
     aaguid = serializers.CharField()
@@ -42,7 +59,7 @@ class PasskeySerializer(serializers.Serializer[Passkey]):
         return obj.attachment or None
 
 
-class WebAuthnUserSerializer(serializers.Serializer[User]):
+class WebAuthnUserSerializer(FieldsBoundOnce, serializers.Serializer[User]):
     id = serializers.CharField(source="external_id")
     name = serializers.CharField(source="email")
     display_name = serializers.CharField()

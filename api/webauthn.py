@@ -21,6 +21,7 @@ from api.context import (
 from api.permissions import IsCaller, IsKeyOrBrowser
 from api.serializers import (
     AuthenticationResponseField,
+    FieldsBoundOnce,
     JsonObjectField,
     PasskeySerializer,
     RegistrationResponseField,
@@ -42,13 +43,13 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
     return dict(serializer.validated_data)
 
 
-class WebAuthnUserRef(StrictInput):
+class WebAuthnUserRef(FieldsBoundOnce, StrictInput):
     id = StrictCharField(max_length=200)
     name = StrictCharField(max_length=254)
     display_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
-class WebAuthnUserId(StrictInput):
+class WebAuthnUserId(FieldsBoundOnce, StrictInput):
     id = StrictCharField(max_length=200)
 
 
@@ -60,7 +61,7 @@ class RegisterOptionsApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register_options"
 
-    class RegisterOptionsInput(StrictInput):
+    class RegisterOptionsInput(FieldsBoundOnce, StrictInput):
         schema_required = ("user",)  # a browser session sends {} and acts for itself
         user = WebAuthnUserRef(required=False)
 
@@ -93,7 +94,7 @@ class RegisterApi(APIView):
     permission_classes = [IsCaller]
     audit_action = "passkey.register"
 
-    class RegisterInput(StrictInput):
+    class RegisterInput(FieldsBoundOnce, StrictInput):
         credential = RegistrationResponseField()
         label = StrictCharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
 
@@ -118,7 +119,7 @@ class AuthenticateOptionsApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate_options"
 
-    class AuthenticateOptionsInput(StrictInput):
+    class AuthenticateOptionsInput(FieldsBoundOnce, StrictInput):
         user = WebAuthnUserId(required=False)
 
     @extend_schema(request=AuthenticateOptionsInput, responses={200: CeremonyOptions})
@@ -137,7 +138,7 @@ class AuthenticateApi(APIView):
     permission_classes = [IsKeyOrBrowser]
     audit_action = "passkey.authenticate"
 
-    class AuthenticateInput(StrictInput):
+    class AuthenticateInput(FieldsBoundOnce, StrictInput):
         credential = AuthenticationResponseField()
 
     class AuthenticateOutput(serializers.Serializer[Any]):

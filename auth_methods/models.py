@@ -20,12 +20,17 @@ def new_user_handle() -> bytes:
 
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.new_user(email, password, **extra)
+        user.save(using=self._db)
+        return user
+
+    def new_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """The user ``create_user`` saves, not saved yet."""
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         if password:
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.save(using=self._db)
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:

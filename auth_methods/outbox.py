@@ -19,11 +19,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from auth_methods.crypto import decrypt, encrypt
 from auth_methods.models import OutboxMessage
+from auth_methods.sql_rows import Columns
 from tenants.context import current_org
 from tenants.outbox_status import outbox_status_report
 
@@ -93,25 +94,30 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__ + (f" ({code})" if code else "")
 
 
+_ROW = Columns(OutboxMessage, "m")
+# One statement: it decides, counts the attempt and reads the message back, and commits on its
+# own (no transaction around it).
+_CLAIM_SQL = (
+    f"UPDATE {OutboxMessage._meta.db_table} AS m "  # noqa: S608 (our table and columns)
+    "SET attempts = m.attempts + 1, claimed_until = %s "
+    "WHERE m.id = %s AND m.sent_at IS NULL "
+    "AND (m.claimed_until IS NULL OR m.claimed_until < %s) "
+    f"RETURNING {_ROW.sql}"
+)
+
+
 def _claim(message_id: int) -> OutboxMessage | None:
     """Take the message for one attempt, committed before any SMTP traffic: of two senders
     (a retry and a sweep re-queue) only one gets it, and the attempt is on record even if
     this process dies mid-send."""
     now = timezone.now()
-    with transaction.atomic():
-        claimed = (
-            OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .update(
-                attempts=F("attempts") + 1,
-                # Past it, a sender that died is presumed gone and the sweep hands the
-                # message to another (settings.OUTBOX_CLAIM_SECONDS outlasts any SMTP call).
-                claimed_until=now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
-            )
-        )
-    if not claimed:
-        return None
-    return OutboxMessage.objects.get(pk=message_id)
+    # Past it, a sender that died is presumed gone and the sweep hands the message to another
+    # (settings.OUTBOX_CLAIM_SECONDS outlasts any SMTP call).
+    until = now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [until, message_id, now])
+        row = cursor.fetchone()
+    return None if row is None else _ROW.build(row)
 
 
 def outbox_send(message_id: int) -> bool:

@@ -308,9 +308,15 @@ def sign_count_regressed(stored: int, new: int) -> bool:
     return (stored != 0 or new != 0) and new <= stored
 
 
+def sign_count_accepted_below(new: int) -> int:
+    """``not sign_count_regressed(stored, new)`` as a bound: the stored counter must be below
+    it. Stored counters are never negative, so for ``new == 0`` only ``stored == 0`` passes and
+    for ``new > 0`` only ``stored < new``. One conditional UPDATE (``sign_count < bound``) then
+    both decides and writes: concurrent assertions are ordered by the row lock, and the later
+    one is judged against the counter the earlier one stored."""
+    return max(new, 1)
+
+
 def sign_count_accepted(new: int) -> Q:
-    """``not sign_count_regressed(row.sign_count, new)`` as a condition on the stored row, so
-    one conditional UPDATE both decides and writes: concurrent assertions are then ordered by
-    the row lock, and the later one is judged against the counter the earlier one stored.
-    (Stored counters are never negative, so for ``new > 0`` only ``stored < new`` passes.)"""
-    return Q(sign_count=0) if new == 0 else Q(sign_count__lt=new)
+    """``sign_count_accepted_below`` as an ORM condition on the stored row."""
+    return Q(sign_count__lt=sign_count_accepted_below(new))

@@ -38,6 +38,10 @@ def counter_incr(key: str, window: int, *, now: float | None = None) -> int:
     expires in between comes back without a TTL. Without the number, that stray counter
     would refuse its subject for good."""
     bucket = _bucket(key, window, now)
+    try:  # the usual case, every call of a window but its first: one cache operation
+        return int(cache.incr(bucket))
+    except ValueError:  # the window's first event
+        pass
     cache.add(bucket, 0, window)
     try:
         return int(cache.incr(bucket))

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from auth_methods import errors
 from auth_methods.audit import Actor, Via, audit_record
+from auth_methods.local_lru import BoundedLru
 from auth_methods.lockout import no_way_in
 from auth_methods.models import AuthSettings
 from auth_methods.policy import OrgPolicy, policy_values
@@ -39,9 +40,11 @@ def _stored(policy: OrgPolicy) -> dict[str, Any]:
     }
 
 
-def _build(org: Organisation, stored: Mapping[str, Any]) -> OrgPolicy:
+def _build(
+    org: Organisation, stored: Mapping[str, Any], hosts: list[str] | None = None
+) -> OrgPolicy:
     names = {row.name for row in policy_table()}
-    hosts = org_hosts(org)
+    hosts = org_hosts(org) if hosts is None else hosts
     # A stored key the table no longer holds (a field removed in a later release) is ignored.
     values: dict[str, Any] = {
         name: tuple(value) if isinstance(value, list) else value
@@ -63,6 +66,13 @@ POLICY_CACHE_SECONDS = 30
 _POLICY_CACHE_KEY = "auth-settings"
 
 
+# The policy built from a stored row, per organisation, kept while what it was built from
+# (the row's values, the org's name and origins, all still read from the cache on each call)
+# stays the same: a change is seen as soon as the cache says so, without rebuilding the policy
+# on every ceremony. An OrgPolicy is frozen, so sharing one between requests is safe.
+_BUILT: BoundedLru[int, tuple[tuple[dict[str, Any], str, list[str]], OrgPolicy]] = BoundedLru()
+
+
 def policy_for(org: Organisation) -> OrgPolicy:
     """The current policy of ``org`` (the connection must be in its schema)."""
     stored: dict[str, Any] | None = cache.get(_POLICY_CACHE_KEY)
@@ -70,7 +80,15 @@ def policy_for(org: Organisation) -> OrgPolicy:
         row = AuthSettings.objects.filter(pk=1).only("values").first()
         stored = dict(row.values) if row else {}
         cache.set(_POLICY_CACHE_KEY, stored, POLICY_CACHE_SECONDS)
-    return _build(org, stored)
+    hosts = org_hosts(org)
+    # The origins too: they depend on the deployment's scheme and port as well as the hosts.
+    source = (stored, org.name, [origin_for_host(host) for host in hosts])
+    built = _BUILT.get(org.pk)
+    if built is not None and built[0] == source:
+        return built[1]
+    policy = _build(org, stored, hosts)
+    _BUILT.set(org.pk, (source, policy))
+    return policy
 
 
 def _refuse_self_lockout(actor: Actor, current: OrgPolicy, proposed: OrgPolicy) -> None:

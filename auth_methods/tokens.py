@@ -17,14 +17,16 @@ from django.db import connection
 from django.utils import timezone
 
 from auth_methods.crypto import decrypt, encrypt
+from auth_methods.local_lru import BoundedLru
 from auth_methods.models import SigningKey
 
 # A retired key stays published for the longest token lifetime the policy allows, plus the
 # time other processes may still sign with it from their cache after a rotation.
 _KEY_CACHE_SECONDS = 60.0
 PUBLISH_RETIRED_FOR = timedelta(seconds=3600 + _KEY_CACHE_SECONDS)
-# Parsed keys per (schema, kid): decrypting and parsing PEM on every sign-in is wasted work.
-_KEY_CACHE: dict[tuple[str, str], tuple[float, str, Any]] = {}
+# Parsed keys per (schema, algorithm): decrypting and parsing PEM on every sign-in is wasted
+# work. Bounded, least recently used first out: a process may serve any number of orgs.
+_KEY_CACHE: BoundedLru[tuple[str, str], tuple[float, str, Any]] = BoundedLru()
 
 
 # ES256 signs the contract's sign-in tokens and, by default, ID tokens; RS256 is there for
@@ -65,7 +67,7 @@ def current_signing_key(alg: str = "ES256") -> tuple[str, Any]:
         return cached[1], cached[2]
     row = _current_rows(alg).first() or _new_key(alg)
     private = serialization.load_pem_private_key(decrypt(bytes(row.private_key_encrypted)), None)
-    _KEY_CACHE[(schema, alg)] = (time.monotonic() + _KEY_CACHE_SECONDS, row.kid, private)
+    _KEY_CACHE.set((schema, alg), (time.monotonic() + _KEY_CACHE_SECONDS, row.kid, private))
     return row.kid, private
 
 
@@ -109,7 +111,7 @@ def jwks() -> dict[str, list[dict[str, Any]]]:
 
 
 def _forget_cached_key(alg: str) -> None:
-    _KEY_CACHE.pop((str(getattr(connection, "schema_name", "")), alg), None)
+    _KEY_CACHE.pop((str(getattr(connection, "schema_name", "")), alg))
 
 
 def signing_key_rotate() -> SigningKey:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from auth_methods.audit import Actor, audit_record
 from auth_methods.errors import AuthError
@@ -13,6 +12,7 @@ from auth_methods.models import User
 from auth_methods.password_strength import check_new_password
 from auth_methods.reauth import require_recent_auth
 from auth_methods.session_revocation import end_other_sessions
+from auth_methods.user_statements import user_insert_unless_taken, users_by_external_id_or_email
 
 MAX_NAME = 254
 
@@ -129,7 +129,7 @@ def user_for_integrator(*, external_id: str, name: str, display_name: str) -> Us
     _check_external_id(external_id)
     for _ in range(2):
         # One query, so one snapshot: the id and the name are judged against the same rows.
-        found = list(User.objects.filter(Q(external_id=external_id) | Q(email=email))[:2])
+        found = users_by_external_id_or_email(external_id, email)
         mine = next((u for u in found if u.external_id == external_id), None)
         if mine is not None:
             return mine
@@ -139,11 +139,10 @@ def user_for_integrator(*, external_id: str, name: str, display_name: str) -> Us
                 f"user.name {name!r} already belongs to a user with another id.",
                 field="user.name",
             )
-        try:
-            with transaction.atomic():  # a savepoint: the caller's transaction outlives a loss
-                return User.objects.create_user(
-                    email, None, external_id=external_id, display_name=display_name.strip()
-                )
-        except IntegrityError:
-            continue  # another request inserted this id or name meanwhile: look again
+        user = User.objects.new_user(
+            email, None, external_id=external_id, display_name=display_name.strip()
+        )
+        if user_insert_unless_taken(user):
+            return user
+        # Another request inserted this id or name meanwhile: look again.
     raise AuthError.of("invalid_request", "That user was created meanwhile.", field="user.id")

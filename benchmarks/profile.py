@@ -272,6 +272,7 @@ def configure() -> None:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PASSGATE_SECRET_KEY": "bench-secret-key-" + "x" * 32,
             "PASSGATE_HTTPS": "0",
+            "PASSGATE_CACHE_URL": "memory:",
             "PASSGATE_RATE_PER_IP": "1000000/min",
             "PASSGATE_RATE_PER_KEY": "1000000/min",
             "PASSGATE_LOG_LEVEL": "WARNING",

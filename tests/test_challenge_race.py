@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ from django.db import connections
 
 from auth_methods.errors import AuthError
 from auth_methods.models import Challenge
-from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+from auth_methods.passkeys.challenges import PendingCeremony, challenge_consume, challenge_issue
+from auth_methods.passkeys.registration_statements import consume_and_load_user
+from auth_methods.passkeys.sign_in_statements import consume_and_load
 from tenants.context import with_org
 from tenants.models import Organisation
 
@@ -34,13 +37,24 @@ def _in_thread(org: Organisation, work: Any) -> Any:
     return result
 
 
+# The ceremonies consume through the statements that also load what they need: each one must
+# keep the single winner.
+CONSUMERS: dict[str, tuple[str, Callable[[bytes, str], PendingCeremony]]] = {
+    "challenge_consume": ("authentication", lambda v, p: challenge_consume(v, purpose=p)),
+    "sign-in": ("authentication", lambda v, p: consume_and_load(v, b"cred", purpose=p)[0]),
+    "registration": ("registration", lambda v, p: consume_and_load_user(v, purpose=p)[0]),
+}
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize("consumer", CONSUMERS)
 def test_only_one_of_two_concurrent_finishes_consumes_a_challenge(
-    orgs: dict[str, Organisation],
+    orgs: dict[str, Organisation], consumer: str
 ) -> None:
     acme = orgs["acme"]
+    purpose, consume = CONSUMERS[consumer]
     value = _in_thread(
-        acme, lambda: challenge_issue(purpose="authentication", user_id=None, ttl_seconds=60)
+        acme, lambda: challenge_issue(purpose=purpose, user_id=None, ttl_seconds=60)
     )["value"]
     barrier = threading.Barrier(2)
     outcomes: list[dict[str, Any]] = []
@@ -48,7 +62,7 @@ def test_only_one_of_two_concurrent_finishes_consumes_a_challenge(
     def finish() -> None:
         def work() -> str:
             barrier.wait(timeout=10)
-            return challenge_consume(value, purpose="authentication").purpose
+            return str(consume(value, purpose).purpose)
 
         outcomes.append(_in_thread(acme, work))
 
@@ -58,7 +72,7 @@ def test_only_one_of_two_concurrent_finishes_consumes_a_challenge(
     for racer in racers:
         racer.join(timeout=30)
     assert sorted(str(o) for o in outcomes) == sorted(
-        [str({"value": "authentication"}), str({"error": "challenge_invalid"})]
+        [str({"value": purpose}), str({"error": "challenge_invalid"})]
     )
     with with_org(acme):
         assert not Challenge.objects.filter(challenge=value).exists()

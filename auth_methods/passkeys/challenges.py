@@ -10,8 +10,10 @@ up.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -30,33 +32,56 @@ class PendingCeremony:
     expires_at: datetime
 
 
-def challenge_issue(*, purpose: str, user_id: int | None, ttl_seconds: int) -> bytes:
+# The record's columns, in the order ``challenge_fresh`` and ``challenge_issue`` give them.
+ISSUE_COLUMNS = "challenge, purpose, user_id, created_at, expires_at"
+_ISSUE_SQL = (
+    f"INSERT INTO {Challenge._meta.db_table} ({ISSUE_COLUMNS}) "  # noqa: S608 (our table)
+    "VALUES (%s, %s, %s, %s, %s)"
+)
+
+
+def challenge_fresh(*, ttl_seconds: int) -> tuple[bytes, datetime, datetime]:
+    """A new challenge's value, issue time and expiry; ``challenge_issue`` stores it (a hot
+    path may store it as part of its own statement, with ``ISSUE_COLUMNS``)."""
     now = timezone.now()
-    value = secrets.token_bytes(CHALLENGE_BYTES)
+    return secrets.token_bytes(CHALLENGE_BYTES), now, now + timedelta(seconds=ttl_seconds)
+
+
+def challenge_issue(*, purpose: str, user_id: int | None, ttl_seconds: int) -> bytes:
+    value, now, expires = challenge_fresh(ttl_seconds=ttl_seconds)
     with connection.cursor() as cursor:  # on every ceremony: no model instance to build
-        cursor.execute(
-            f"INSERT INTO {Challenge._meta.db_table} "  # noqa: S608 (table name is ours)
-            "(challenge, purpose, user_id, created_at, expires_at) VALUES (%s, %s, %s, %s, %s)",
-            [value, purpose, user_id, now, now + timedelta(seconds=ttl_seconds)],
-        )
+        cursor.execute(_ISSUE_SQL, [value, purpose, user_id, now, expires])
     return value
+
+
+# Uses up a challenge; hot paths may run it as a CTE and join what they need to its row.
+CONSUME_SQL = (
+    f"DELETE FROM {Challenge._meta.db_table} WHERE challenge = %s "  # noqa: S608 (our table)
+    "RETURNING purpose, user_id, created_at, expires_at"
+)
 
 
 def challenge_consume(value: bytes, *, purpose: str) -> PendingCeremony:
     """Use up a challenge: ``challenge_invalid`` if unknown, used or of the other ceremony,
     ``challenge_expired`` if too old. Only one caller ever gets a given challenge back."""
-    table = Challenge._meta.db_table
     with connection.cursor() as cursor:  # a single statement: atomic without BEGIN/COMMIT
-        cursor.execute(
-            f"DELETE FROM {table} WHERE challenge = %s "  # noqa: S608 (table name is ours)
-            "RETURNING purpose, user_id, created_at, expires_at",
-            [value],
-        )
+        cursor.execute(CONSUME_SQL, [value])
         row = cursor.fetchone()
     if row is None:
-        raise AuthError.of(
-            "challenge_invalid", "This challenge was never issued here, or was already used."
-        )
+        raise challenge_unknown()
+    return challenge_judge(row, purpose=purpose)
+
+
+def challenge_unknown() -> AuthError:
+    """``CONSUME_SQL`` deleted nothing."""
+    return AuthError.of(
+        "challenge_invalid", "This challenge was never issued here, or was already used."
+    )
+
+
+def challenge_judge(row: Sequence[Any], *, purpose: str) -> PendingCeremony:
+    """The ceremony a consumed challenge (``CONSUME_SQL``'s row) started, or the contract's
+    refusal."""
     pending = PendingCeremony(purpose=row[0], user_id=row[1], created_at=row[2], expires_at=row[3])
     if pending.purpose != purpose:
         raise AuthError.of("challenge_invalid", "This challenge was issued for another ceremony.")

@@ -15,15 +15,25 @@ from django.utils import timezone
 from auth_methods import errors
 from auth_methods import policy as pol
 from auth_methods import policy_checks as checks
-from auth_methods.audit import Actor, audit_record
+from auth_methods.audit import Actor, audit_record, audit_values
 from auth_methods.encoding import b64url_encode
 from auth_methods.errors import AuthError
 from auth_methods.models import Challenge, Passkey, User
 from auth_methods.notifications import notify_passkey_added
 from auth_methods.passkeys import ceremony
 from auth_methods.passkeys.authenticators import authenticator_name
-from auth_methods.passkeys.challenges import challenge_consume, challenge_issue
+from auth_methods.passkeys.challenges import challenge_issue
+from auth_methods.passkeys.registration_statements import (
+    consume_and_load_user,
+    lock_owner_and_count,
+    passkey_refs,
+)
 from auth_methods.passkeys.selectors import stored_facts
+from auth_methods.passkeys.sign_in_statements import (
+    consume_and_load,
+    issue_for_user,
+    record_use,
+)
 from auth_methods.reauth import require_recent_auth
 
 MAX_LABEL = 100
@@ -60,16 +70,14 @@ def registration_options(*, ctx: CeremonyContext, user: User) -> dict[str, Any]:
     checks.check_registration_allowed(policy, passkey_count=0)  # before any lookup
     if not user.is_active:
         raise AuthError.of("user_inactive", "This user is disabled.")
-    existing = list(Passkey.objects.filter(user=user))
+    existing = passkey_refs(user.pk)
     checks.check_registration_allowed(policy, passkey_count=len(existing))
     user_ref = pol.UserRef(
         id=bytes(user.webauthn_user_handle),
         name=user.email,
         display_name=user.display_name or user.email,
     )
-    params = pol.registration_params(
-        policy, user_ref, _credential_refs((p.credential_id, p.transports) for p in existing)
-    )
+    params = pol.registration_params(policy, user_ref, _credential_refs(existing))
     challenge = challenge_issue(
         purpose=Challenge.Purpose.REGISTRATION, user_id=user.pk, ttl_seconds=policy.timeout_seconds
     )
@@ -99,8 +107,7 @@ def register(
     require_recent_auth(ctx.actor, recovery_allows=True)
     policy = ctx.policy
     parsed, info = ceremony.parse_registration(credential)
-    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.REGISTRATION)
-    user = User.objects.filter(pk=pending.user_id).first() if pending.user_id else None
+    _, user = consume_and_load_user(info.challenge, purpose=Challenge.Purpose.REGISTRATION)
     if user is None or (session_user is not None and session_user.pk != user.pk):
         raise AuthError.of("challenge_invalid", "This challenge was issued for another user.")
     checks.check_registration_allowed(policy, passkey_count=0)  # turned off meanwhile?
@@ -121,10 +128,9 @@ def register(
     try:
         with transaction.atomic():
             # Lock the owner so two concurrent registrations cannot both pass the limit.
-            User.objects.select_for_update().filter(pk=user.pk).first()
-            count = Passkey.objects.filter(user=user).count()
+            count, taken = lock_owner_and_count(user.pk, result.credential_id)
             checks.check_registration_allowed(policy, passkey_count=count)
-            if Passkey.objects.filter(credential_id=result.credential_id).exists():
+            if taken:
                 raise _already_registered()
             passkey = Passkey.objects.create(
                 user=user,
@@ -183,28 +189,18 @@ def authentication_options(*, ctx: CeremonyContext, external_id: str | None) -> 
     """Options for a named user (allowCredentials lists their passkeys) or a usernameless one."""
     policy = ctx.policy
     checks.check_login_allowed(policy)
-    user_id, allow = None, None
-    if external_id is not None:
-        # One query for the usual case: the user's passkeys, with their owner's id.
-        rows = list(
-            Passkey.objects.filter(user__external_id=external_id)
-            .order_by()
-            .values_list("user_id", "credential_id", "transports")
-        )
-        user_id = (
-            rows[0][0]
-            if rows
-            else User.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-        )
-        if user_id is None:
+    purpose, ttl = Challenge.Purpose.AUTHENTICATION, policy.timeout_seconds
+    allow = None
+    if external_id is None:
+        challenge = challenge_issue(purpose=purpose, user_id=None, ttl_seconds=ttl)
+    else:
+        # One round trip: the challenge is stored for the user, and their passkeys read.
+        issued = issue_for_user(external_id, purpose=purpose, ttl_seconds=ttl)
+        if issued is None:
             raise AuthError.of("not_found", "No such user in this organisation.")
-        allow = _credential_refs((cred_id, transports) for _, cred_id, transports in rows)
+        challenge, credentials = issued
+        allow = _credential_refs(credentials)
     params = pol.authentication_params(policy, allow)
-    challenge = challenge_issue(
-        purpose=Challenge.Purpose.AUTHENTICATION,
-        user_id=user_id,
-        ttl_seconds=policy.timeout_seconds,
-    )
     return {"publicKey": ceremony.authentication_options(params, challenge)}
 
 
@@ -237,11 +233,11 @@ def authenticate(
     """Verify an assertion and return who signed in; every policy rule is enforced here."""
     policy = ctx.policy
     parsed, info = ceremony.parse_authentication(credential)
-    pending = challenge_consume(info.challenge, purpose=Challenge.Purpose.AUTHENTICATION)
+    # One round trip: the challenge is used up and the credential (with its owner) loaded.
+    pending, passkey = consume_and_load(
+        info.challenge, info.credential_id, purpose=Challenge.Purpose.AUTHENTICATION
+    )
     checks.check_login_allowed(policy)
-    # A unique column: no ORDER BY (the model's ordering, or first()'s) on the hot path.
-    found = Passkey.objects.select_related("user").filter(credential_id=info.credential_id)
-    passkey = next(iter(found.order_by()[:1]), None)
     if passkey is None or (pending.user_id is not None and passkey.user_id != pending.user_id):
         raise _unknown_credential()
     user = passkey.user
@@ -290,22 +286,23 @@ def _record_sign_in(
 ) -> None:
     """Store the new counter and last use, audited; or refuse the sign-in."""
     now = timezone.now()
-    with transaction.atomic():
-        # The counter check and its write are one conditional UPDATE: of two assertions racing
-        # with one counter (a clone) only one can match the row.
-        accepted = (
-            Passkey.objects.filter(pk=passkey.pk, flagged=False)
-            .filter(checks.sign_count_accepted(result.sign_count))
-            .update(sign_count=result.sign_count, last_used_at=now, backed_up=result.backed_up)
-        )
-        if accepted:
-            audit_record(
-                actor=ctx.actor,
-                action="passkey.authenticate",
-                subject=passkey.user,
-                credential_id=cred_id,
-                data={"user_verified": result.user_verified},
-            )
+    # The counter check and its write are one conditional UPDATE: of two assertions racing
+    # with one counter (a clone) only one can match the row. Its audit event is written by
+    # the same statement, only if it matched.
+    accepted = record_use(
+        passkey.pk,
+        sign_count=result.sign_count,
+        accepted_below=checks.sign_count_accepted_below(result.sign_count),
+        backed_up=result.backed_up,
+        now=now,
+        audit=audit_values(
+            actor=ctx.actor,
+            action="passkey.authenticate",
+            subject=passkey.user,
+            credential_id=cred_id,
+            data={"user_verified": result.user_verified},
+        ),
+    )
     if not accepted:
         refusal = _counter_refusal(passkey, result.sign_count, now)
         raise _with_subject(refusal, passkey.user, cred_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auth_methods.models import AuditEvent, Passkey, User
+from auth_methods.models import AuditEvent, Challenge, Passkey, User
 from tenants.context import with_org
 from tests.api.conftest import Api
 from tests.support.authenticator import DROP, SoftAuthenticator
@@ -71,11 +71,22 @@ def test_options_without_a_user_allow_any_discoverable_credential(enrolled: Api)
 
 
 def test_options_for_an_unknown_user_are_not_found(enrolled: Api) -> None:
+    with with_org(enrolled.org):
+        challenges = Challenge.objects.count()
     assert_problem(
         enrolled.post("/webauthn/authenticate/options", {"user": {"id": "nobody"}}),
         404,
         "not_found",
     )
+    with with_org(enrolled.org):
+        assert Challenge.objects.count() == challenges  # no challenge stored for nobody
+
+
+def test_options_for_a_user_without_passkeys_allow_none(enrolled: Api) -> None:
+    with with_org(enrolled.org):
+        User.objects.create_user("nokeys@acme.test", external_id="nokeys")
+    public_key = options(enrolled, "nokeys")["publicKey"]
+    assert public_key.get("allowCredentials", []) == []
 
 
 def test_options_are_refused_when_passkey_sign_in_is_off(enrolled: Api) -> None:

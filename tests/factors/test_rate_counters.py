@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -61,3 +63,26 @@ def test_the_password_budget_is_shared_by_processes_through_redis(
         client = processes[0]._cache.get_client(write=True)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+
+
+def test_counting_in_a_live_window_is_one_cache_operation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every REST call counts twice (per address, per key): the common case must not also
+    # pay for the window's creation.
+    counter_incr("live", 60, now=T0)
+    calls: list[str] = []
+
+    def counted(name: str) -> Any:
+        original = getattr(cache, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return original(*args, **kwargs)
+
+        return call
+
+    for name in ("add", "incr", "set", "get"):
+        monkeypatch.setattr(cache, name, counted(name))
+    assert counter_incr("live", 60, now=T0 + 1) == 2
+    assert calls == ["incr"]
