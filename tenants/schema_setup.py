@@ -35,10 +35,16 @@ def tenant_app_labels() -> set[str]:
 
 def schema_create(schema_name: str) -> None:
     """Create the schema ``schema_name`` and bring it to the project's latest migrations;
-    the connection is back on the public schema afterwards, whatever happened."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
-    schema_migrate(schema_name)
+    the connection is back on the public schema afterwards, whatever happened.
+
+    One transaction for all of it: each migration and each recorded no-op would otherwise
+    commit on its own, ~40 commits each waiting for a WAL flush (11-20 % of a creation at
+    2,000 organisations, and most of its spread); and a failure leaves no schema behind.
+    Every tenant migration must be atomic, as for ``schema_migrate_locked``."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
+        schema_migrate(schema_name)
 
 
 def schema_migrate(schema_name: str) -> list[str]:
