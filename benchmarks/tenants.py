@@ -2,8 +2,10 @@
 memory of a process that served them all, and a migration applied to the whole fleet.
 
 Two scratch databases on the configured server: one holding 1 organisation, one holding
-BENCH_ORGS (2,000; created here, each timed). Latency is measured in-process through the full
-WSGI stack (routing middleware, schema switch, one query) by fresh processes per case, taking
+BENCH_ORGS (2,000: the last BENCH_TIMED_CREATIONS created and timed through org_create,
+the others copies of the first, benchmarks.fleet_copies). Latency is measured in-process
+through the full WSGI stack (routing middleware, schema switch, one query in the org's
+schema: benchmarks.floor's routed view) by fresh processes per case, taking
 turns in short rounds: this VM's speed drifts by tens of percent within a minute, and measuring
 the cases one after the other compared the drift more than the tenancy. Then ``migrate_fleet``
 applies a new migration (benchmarks.fleet_feature) to every schema of the big database, and runs
