@@ -38,8 +38,9 @@ def schema_create(schema_name: str) -> None:
     the connection is back on the public schema afterwards, whatever happened.
 
     One transaction for all of it: each migration and each recorded no-op would otherwise
-    commit on its own, ~40 commits each waiting for a WAL flush (11-20 % of a creation at
-    2,000 organisations, and most of its spread); and a failure leaves no schema behind.
+    commit on its own, ~40 commits each waiting for a WAL flush (at 2,000 organisations the
+    p99 dropped in every A/B run, the median in most; docs/benchmarks.md); and a failure
+    leaves no schema behind.
     Every tenant migration must be atomic, as for ``schema_migrate_locked``."""
     with transaction.atomic():
         with connection.cursor() as cursor:
