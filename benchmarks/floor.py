@@ -1,12 +1,16 @@
 """The framework floor: a trivial DRF view pair, one INSERT per call, through the same stack
-(routing middleware, DRF) as the ceremonies. Served on org hosts by benchmarks.settings."""
+(routing middleware, DRF) as the ceremonies; and the least a routed request does (host
+lookup, schema switch, one read in the organisation's own schema) for bench-tenants. Served
+on org hosts by benchmarks.settings."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -30,7 +34,15 @@ class FloorApi(APIView):
         return Response({"value": value})
 
 
+def routed(request: HttpRequest) -> HttpResponse:
+    # /readyz is answered before routing (config.ops_middleware) and reads only the public
+    # schema: it cannot show what the number of organisations does to a request.
+    found = get_user_model().objects.filter(pk=0).exists()
+    return JsonResponse({"schema": getattr(connection, "schema_name", None), "found": found})
+
+
 urlpatterns = [
+    path("floor/routed", routed),
     path("floor/options", FloorApi.as_view()),
     path("floor/verify", FloorApi.as_view()),
     path("", include("config.urls_org")),

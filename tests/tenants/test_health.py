@@ -73,3 +73,15 @@ def test_readyz_can_be_asked_for_the_database_only(orgs: object) -> None:
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok"}
     assert Client(HTTP_HOST="localhost").get("/readyz?checks=disk").status_code == 400
+
+
+def test_the_pending_migrations_check_does_not_list_every_table() -> None:
+    """Listing the tables visible on the search path scans all of pg_class, every
+    organisation's tables included: ~0.5 s per probe at 2,000 organisations."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert health._pending_migrations() == 0
+    scans = [q["sql"] for q in queries if "relkind" in q["sql"]]
+    assert scans == []
+    assert any("to_regclass" in q["sql"] for q in queries)
