@@ -79,6 +79,8 @@ TENANT_CACHE_SECONDS = env_int("PASSGATE_TENANT_CACHE_SECONDS", 300, minimum=0, 
 # Issue `SET search_path` once per schema switch, not before every cursor (django-tenants
 # resets it on set_tenant, close, rollback and savepoint rollback).
 TENANT_LIMIT_SET_CALLS = True
+# The backend django-tenants extends: Django's, with the pool's check of config/postgresql_pool.
+ORIGINAL_BACKEND = "config.postgresql_pool"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 ROOT_URLCONF = "config.urls_org"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
@@ -121,7 +123,8 @@ _db_options["options"] = " ".join(
 if _pool_max:
     # Django's own psycopg pool; never PgBouncer transaction mode (schemas would cross).
     # A request waits at most `timeout` for a connection; CONN_HEALTH_CHECKS below makes the
-    # pool check each connection it hands out, so stale ones after a restart are replaced.
+    # pool check each connection it hands out, so stale ones after a restart are replaced
+    # (without a round trip: config/postgresql_pool/base.py).
     _db_options["pool"] = {
         "min_size": 1,
         "max_size": _pool_max,
