@@ -76,8 +76,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # Forks migration workers only after closing the connection pool (tenants/migration_executors.py).
 GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 TENANT_CACHE_SECONDS = env_int("PASSGATE_TENANT_CACHE_SECONDS", 300, minimum=0, maximum=86400)
-# Issue `SET search_path` once per schema switch, not before every cursor (django-tenants
-# resets it on set_tenant, close, rollback and savepoint rollback).
+# Send the search path once per schema switch, not before every cursor (django-tenants
+# resets it on set_tenant, close, rollback and savepoint rollback); tenants/postgresql_backend
+# also skips it when the pooled connection's session already holds it for certain.
 TENANT_LIMIT_SET_CALLS = True
 # The backend django-tenants extends: Django's, with the pool's check of config/postgresql_pool.
 ORIGINAL_BACKEND = "config.postgresql_pool"
@@ -133,7 +134,7 @@ if _pool_max:
     }
 DATABASES = {
     "default": {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "tenants.postgresql_backend",
         **_db,
         "OPTIONS": _db_options,
         "CONN_MAX_AGE": 0,

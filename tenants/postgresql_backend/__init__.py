@@ -1,0 +1,1 @@
+"""The database backend: django-tenants', sending the search path only when it changes."""
