@@ -43,10 +43,13 @@ def check_unless_quiet(conn: Connection) -> None:
         # The pool rolls back what it takes back, so this is not expected; refusing makes
         # the pool reset the connection and try again rather than hand out an open transaction.
         raise OperationalError("the pooled connection is not idle")
-    if _has_input(conn):
+    if _has_input(conn.fileno()):
         ConnectionPool.check_connection(conn)
 
 
-def _has_input(conn: Connection) -> bool:
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    return bool(readable)
+def _has_input(fd: int) -> bool:
+    # poll, not select: select() refuses descriptors above 1023, which a process holding many
+    # files reaches, and every connection would then fail its check and be replaced.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))  # a hang-up or an error counts too: then the full check

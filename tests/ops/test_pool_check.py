@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from psycopg_pool import ConnectionPool
 
-from config.postgresql_pool.base import check_unless_quiet
+from config.postgresql_pool.base import _has_input, check_unless_quiet
 
 
 def _conninfo() -> str:
@@ -129,3 +132,22 @@ def test_the_production_pool_uses_this_check() -> None:
         check=True,
     )
     assert done.stdout.split() == ["check_unless_quiet"]
+
+
+def test_a_descriptor_above_1023_is_checked_like_any_other() -> None:
+    high = 1500  # above select()'s limit of 1023
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft <= high:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    reader, writer = socket.socketpair()
+    os.dup2(reader.fileno(), high)
+    try:
+        assert _has_input(high) is False
+        writer.send(b"E")
+        assert _has_input(high) is True
+        writer.close()
+        reader.recv(1)
+        assert _has_input(high) is True  # end of file: a closed peer reads
+    finally:
+        os.close(high)
+        reader.close()
